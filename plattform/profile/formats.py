@@ -1,0 +1,390 @@
+"""Profile files: read and write JSON, JSON Lines, CSV and XLSX, and the downloadable Excel template.
+
+No Flask and no database here: this turns files into validated ``ProfileData`` and back. Reading is
+all-or-nothing: the first bad record raises ``ProfileImportError`` naming the file, the line (or row,
+or record number of a JSON array), the field and the reason in German, and nothing is returned. The
+column scheme of CSV/XLSX is documented in ``matching.profiles``. Whether an AGS exists in the
+directory is checked by the import service, not here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from matching.profiles import (
+    BEDARF_PREFIX,
+    CSV_COLUMNS,
+    CSV_IGNORED_COLUMNS,
+    GOAL_COLUMNS,
+    STAERKE_PREFIX,
+    ProfileData,
+    ProfileFormatError,
+    parse_profile,
+    profile_to_dict,
+    profile_to_row,
+    row_to_profile,
+)
+from matching.vocabulary import (
+    GOAL_LABELS_DE,
+    GOALS,
+    HANDLUNGSFELD_LABELS_DE,
+    HANDLUNGSFELDER,
+    OPEN_FOR,
+    OPEN_FOR_LABELS_DE,
+    PROJECT_STATUSES,
+    TOPIC_LABELS_DE,
+    TOPIC_SLUGS,
+)
+
+FORMATS: tuple[str, ...] = (".json", ".jsonl", ".csv", ".xlsx")
+SHEET_TITLE = "Profile"
+HELP_SHEET_TITLE = "Erläuterung"
+# A row whose first cell starts with this is a comment (the template's German help row) and skipped.
+COMMENT_PREFIX = "#"
+
+
+class ProfileImportError(ValueError):
+    """A profile file cannot be imported; names file, line/row or record, field and German reason."""
+
+    def __init__(
+        self,
+        file: str,
+        message_de: str,
+        *,
+        line: int | None = None,
+        record: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file, self.line, self.record, self.field, self.message_de = file, line, record, field, message_de
+        parts = [file]
+        if line is not None:
+            parts.append(f"Zeile {line}")
+        if record is not None:
+            parts.append(f"Datensatz {record}")
+        if field:
+            parts.append(f"Feld '{field}'")
+        super().__init__(f"{', '.join(parts)}: {message_de}")
+
+
+def _format_of(path: Path) -> str:
+    """The file format from the extension; anything else is a clear error."""
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise ProfileImportError(
+            path.name,
+            f"Unbekanntes Dateiformat {ext or '(ohne Endung)'!r}; erlaubt sind {', '.join(FORMATS)}.",
+        )
+    return ext
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_profiles(path: str | Path) -> list[ProfileData]:
+    """Read all profiles of a file (format by extension); raise ProfileImportError on the first bad one."""
+    path = Path(path)
+    ext = _format_of(path)
+    if not path.is_file():
+        raise ProfileImportError(path.name, "Die Datei wurde nicht gefunden.")
+    readers = {".json": _read_json, ".jsonl": _read_jsonl, ".csv": _read_csv, ".xlsx": _read_xlsx}
+    profiles: list[ProfileData] = []
+    first_seen: dict[str, str] = {}
+    for where, profile in readers[ext](path):
+        if profile.ags in first_seen:
+            raise ProfileImportError(
+                path.name,
+                f"AGS {profile.ags} kommt mehrfach vor (zuerst in {first_seen[profile.ags]}).",
+                field="ags",
+                **where,
+            )
+        first_seen[profile.ags] = _where_text(where)
+        profiles.append(profile)
+    return profiles
+
+
+def _where_text(where: dict[str, int]) -> str:
+    """'Zeile 3' or 'Datensatz 3', for the duplicate-AGS message."""
+    if "line" in where:
+        return f"Zeile {where['line']}"
+    return f"Datensatz {where['record']}"
+
+
+def _decode(path: Path) -> str:
+    """Decode UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is a clear error."""
+    raw = path.read_bytes()
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProfileImportError(
+            path.name,
+            "Die Datei ist nicht UTF-8-kodiert. Bitte in Excel als „CSV UTF-8 (durch Trennzeichen "
+            "getrennt)“ speichern bzw. die Datei als UTF-8 exportieren.",
+            line=line,
+        ) from None
+
+
+def _profile_or_error(path: Path, obj: Any, where: dict[str, int], *, row: bool) -> ProfileData:
+    """Validate one record, turning a ProfileFormatError into a ProfileImportError with the location."""
+    try:
+        if row:
+            return row_to_profile(obj, record=_where_text(where))
+        return parse_profile(obj, record=_where_text(where))
+    except ProfileFormatError as exc:
+        raise ProfileImportError(path.name, exc.message_de, field=exc.field, **where) from None
+
+
+def _read_json(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
+    """A JSON array of profile objects (a single object is accepted as an array of one)."""
+    text = _decode(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileImportError(path.name, f"Kein gültiges JSON: {exc.msg}.", line=exc.lineno) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ProfileImportError(path.name, "Erwartet wird eine JSON-Liste von Profilen.")
+    for i, obj in enumerate(data, start=1):
+        where = {"record": i}
+        yield where, _profile_or_error(path, obj, where, row=False)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
+    """JSON Lines: one profile object per line; blank lines are skipped."""
+    for lineno, line in enumerate(_decode(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = {"line": lineno}
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ProfileImportError(path.name, f"Kein gültiges JSON: {exc.msg}.", line=lineno) from None
+        yield where, _profile_or_error(path, obj, where, row=False)
+
+
+def _check_header(path: Path, header: Sequence[str], line: int) -> list[str]:
+    """Column names must be known (CSV_COLUMNS or ignored ones) and include 'ags'."""
+    cols = [h.strip() if isinstance(h, str) else ("" if h is None else str(h)) for h in header]
+    if "ags" not in cols:
+        raise ProfileImportError(
+            path.name,
+            "Die Kopfzeile enthält keine Spalte 'ags'. Bitte die Vorlage verwenden.",
+            line=line,
+        )
+    seen: set[str] = set()
+    for col in cols:
+        if not col:
+            continue
+        if col not in CSV_COLUMNS and col not in CSV_IGNORED_COLUMNS:
+            raise ProfileImportError(path.name, f"Unbekannte Spalte {col!r}.", line=line, field=col)
+        if col in seen:
+            raise ProfileImportError(path.name, f"Spalte {col!r} kommt doppelt vor.", line=line, field=col)
+        seen.add(col)
+    return cols
+
+
+def _rows_to_profiles(
+    path: Path, rows: Iterable[tuple[int, Sequence[Any]]]
+) -> Iterator[tuple[dict[str, int], ProfileData]]:
+    """Shared by CSV and XLSX: header, skip comments and blank rows, validate each row."""
+    header: list[str] | None = None
+    for lineno, cells in rows:
+        if header is None:
+            if not any(c not in (None, "") for c in cells):
+                continue  # blank lines before the header
+            header = _check_header(path, cells, lineno)
+            continue
+        values = ["" if c is None else c for c in cells]
+        if not any(str(v).strip() for v in values):
+            continue
+        if str(values[0]).strip().startswith(COMMENT_PREFIX):
+            continue
+        if len(values) > len(header) and any(str(v).strip() for v in values[len(header) :]):
+            raise ProfileImportError(
+                path.name, "Die Zeile hat mehr Zellen als die Kopfzeile Spalten.", line=lineno
+            )
+        row = {col: val for col, val in zip(header, values, strict=False) if col}
+        where = {"line": lineno}
+        yield where, _profile_or_error(path, row, where, row=True)
+    if header is None:
+        raise ProfileImportError(path.name, "Die Datei ist leer (keine Kopfzeile).")
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    """';' (Excel in German locale), ',' or tab, whichever the header line uses most."""
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _read_csv(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
+    """CSV with ';' or ',' (sniffed from the header), UTF-8 with or without BOM."""
+    text = _decode(path)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first))
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in reader:
+                # line_num is the physical line where the record ended, as a spreadsheet shows it.
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise ProfileImportError(
+                path.name, f"Fehlerhafte CSV-Datei: {exc}.", line=reader.line_num
+            ) from None
+
+    yield from _rows_to_profiles(path, numbered())
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
+    """The sheet 'Profile' (or the first sheet) of an Excel workbook, read-only."""
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ProfileImportError(
+            path.name, f"Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx): {type(exc).__name__}."
+        ) from None
+    except Exception as exc:  # openpyxl raises assorted errors on damaged workbooks
+        raise ProfileImportError(
+            path.name, f"Die Excel-Arbeitsmappe ist beschädigt: {type(exc).__name__}."
+        ) from None
+    try:
+        ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
+        rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+        yield from _rows_to_profiles(path, rows)
+    finally:
+        wb.close()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_profiles(path: str | Path, profiles: Iterable[ProfileData]) -> None:
+    """Write profiles in the format given by the extension, readable again by read_profiles."""
+    path = Path(path)
+    ext = _format_of(path)
+    profiles = list(profiles)
+    if ext == ".json":
+        data = [profile_to_dict(p) for p in profiles]
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif ext == ".jsonl":
+        lines = (json.dumps(profile_to_dict(p), ensure_ascii=False) for p in profiles)
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    elif ext == ".csv":
+        # UTF-8 with BOM and ';' so a German Excel opens it with umlauts and columns intact.
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(CSV_COLUMNS), delimiter=";")
+            writer.writeheader()
+            for p in profiles:
+                writer.writerow(profile_to_row(p))
+    else:
+        with path.open("wb") as fh:
+            _write_workbook(fh, profiles)
+
+
+def write_template_xlsx(path_or_buffer: str | Path | IO[bytes]) -> None:
+    """Write the empty Excel template (header, German help row, level drop-downs, slug lists)."""
+    if isinstance(path_or_buffer, str | Path):
+        with Path(path_or_buffer).open("wb") as fh:
+            _write_workbook(fh, [])
+    else:
+        _write_workbook(path_or_buffer, [])
+
+
+def _help_text(col: str) -> str:
+    """German help text for one column of the template's help row."""
+    if col == "ags":
+        return "# AGS, 8 Ziffern (Kreis: 5-stelliger Kreisschlüssel), als Text"
+    if col in GOAL_COLUMNS:
+        return f"Ziel {col[-1]} (wichtigstes zuerst), siehe Blatt „{HELP_SHEET_TITLE}“"
+    if col == "handlungsfelder":
+        return "Handlungsfelder, getrennt durch ;"
+    if col.startswith(STAERKE_PREFIX):
+        return f"Stärke „{TOPIC_LABELS_DE[col.removeprefix(STAERKE_PREFIX)]}“: leer oder 1–3"
+    if col.startswith(BEDARF_PREFIX):
+        return f"Bedarf „{TOPIC_LABELS_DE[col.removeprefix(BEDARF_PREFIX)]}“: leer oder 1–3"
+    if col == "projekte":
+        return "thema|status|titel; … (status: " + ", ".join(PROJECT_STATUSES) + ")"
+    if col == "offen_fuer":
+        return "; getrennt: " + ", ".join(OPEN_FOR) + " (leer = alle)"
+    if col == "reichweite_km":
+        return "Reichweite in km, 1–1000 (leer = 50)"
+    return ""
+
+
+def _write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData]) -> None:
+    """The workbook behind both the export and the template."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    cols = list(CSV_COLUMNS)
+    ws.append(cols)
+    ws.append([_help_text(c) for c in cols])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for cell in ws[2]:
+        cell.font = Font(italic=True, color="555555")
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+    ws.freeze_panes = "B3"
+    for p in profiles:
+        row = profile_to_row(p)
+        values: list[Any] = []
+        for c in cols:
+            v = row[c]
+            # Levels and reach as numbers so Excel sums and filters them; the AGS stays text.
+            if v and (c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)) or c == "reichweite_km"):
+                values.append(int(v))
+            else:
+                values.append(v)
+        ws.append(values)
+    last = max(ws.max_row, 1000)
+    ags_letter = get_column_letter(1)
+    for r in range(3, ws.max_row + 1):
+        ws[f"{ags_letter}{r}"].number_format = "@"
+
+    level_dv = DataValidation(type="list", formula1='"1,2,3"', allow_blank=True)
+    level_dv.error = "Bitte 1, 2 oder 3 eintragen oder leer lassen."
+    level_dv.errorTitle = "Ungültige Stufe"
+    goal_dv = DataValidation(type="list", formula1='"' + ",".join(GOALS) + '"', allow_blank=True)
+    goal_dv.error = "Bitte ein Ziel aus der Liste wählen."
+    ws.add_data_validation(level_dv)
+    ws.add_data_validation(goal_dv)
+    for i, c in enumerate(cols, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = 14 if c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)) else 24
+        if c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)):
+            level_dv.add(f"{letter}3:{letter}{last}")
+        elif c in GOAL_COLUMNS:
+            goal_dv.add(f"{letter}3:{letter}{last}")
+
+    help_ws = wb.create_sheet(HELP_SHEET_TITLE)
+    help_ws.append(["Bereich", "Kürzel (slug)", "Bedeutung"])
+    for cell in help_ws[1]:
+        cell.font = Font(bold=True)
+    for slug in GOALS:
+        help_ws.append(["Ziel", slug, GOAL_LABELS_DE[slug]])
+    for slug in HANDLUNGSFELDER:
+        help_ws.append(["Handlungsfeld", slug, HANDLUNGSFELD_LABELS_DE[slug]])
+    for slug in TOPIC_SLUGS:
+        help_ws.append(["Thema", slug, TOPIC_LABELS_DE[slug]])
+    for slug in PROJECT_STATUSES:
+        help_ws.append(["Projektstatus", slug, slug])
+    for slug in OPEN_FOR:
+        help_ws.append(["Offen für", slug, OPEN_FOR_LABELS_DE[slug]])
+    help_ws.column_dimensions["A"].width = 16
+    help_ws.column_dimensions["B"].width = 28
+    help_ws.column_dimensions["C"].width = 70
+    wb.save(fh)
