@@ -307,7 +307,8 @@ def read_gv_isys(path: str | Path) -> GvIsysExtract:
                 raise GvIsysError(
                     name,
                     line,
-                    "Kopfzeile fehlt oder passt nicht zum GV-ISys-Auszug (erwartet: satzart,textkennzeichen,…).",
+                    "Kopfzeile fehlt oder passt nicht zum GV-ISys-Auszug "
+                    "(erwartet: satzart,textkennzeichen,…).",
                     "header missing or not a GV-ISys extract (expected: satzart,textkennzeichen,…).",
                 )
             continue
@@ -373,7 +374,7 @@ def read_gv_isys(path: str | Path) -> GvIsysExtract:
             lat = _float(rec["breitengrad"], name, line, "breitengrad")
             if lat == 0 and lon == 0:  # Destatis writes 0,0 where an area has no centre point
                 lat = lon = None
-            if lat is not None and not (-90 <= lat <= 90) or lon is not None and not (-180 <= lon <= 180):
+            if (lat is not None and not (-90 <= lat <= 90)) or (lon is not None and not (-180 <= lon <= 180)):
                 raise GvIsysError(
                     name, line, "Koordinaten außerhalb des gültigen Bereichs.", "coordinates out of range."
                 )

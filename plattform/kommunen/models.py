@@ -1,0 +1,143 @@
+"""The official directory: Länder, Kreise, Gemeindeverbände, Gemeinden (as Kommunen)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plattform.extensions import db
+
+KIND_LABELS_DE: dict[str, str] = {
+    "gemeinde": "Gemeinde",
+    "markt": "Markt",
+    "stadt": "Stadt",
+    "grosse-kreisstadt": "Große Kreisstadt",
+    "kreisfreie-stadt": "Kreisfreie Stadt",
+    "stadtkreis": "Stadtkreis",
+    "kreis": "Kreis",
+    "landkreis": "Landkreis",
+    "regionalverband": "Regionalverband",
+    "gemeindefreies-gebiet": "Gemeindefreies Gebiet",
+}
+
+VERSTAEDTERUNG_LABELS_DE = {1: "dicht besiedelt", 2: "mittlere Besiedlungsdichte", 3: "gering besiedelt"}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, for timestamps."""
+    return datetime.now(UTC)
+
+
+class Land(db.Model):
+    """A Land, keyed by its 2-digit Schlüssel."""
+
+    __tablename__ = "land"
+
+    schluessel: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+
+class Gemeindeverband(db.Model):
+    """An Amt, Verbandsgemeinde or Samtgemeinde (GV-ISys Satzart 50), keyed by the 9-digit ARS prefix."""
+
+    __tablename__ = "gemeindeverband"
+
+    ars: Mapped[str] = mapped_column(sa.String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind_code: Mapped[str] = mapped_column(sa.String(2))
+    kreis_schluessel: Mapped[str] = mapped_column(sa.String(5), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Kommune(db.Model):
+    """A Gemeinde (8-digit AGS) or a Kreis (5-digit Kreisschlüssel): the unit that has a profile.
+
+    Kreise and Gemeinden share one table because both register, match and join networks alike;
+    `ebene` tells them apart and `kreis_id` links a Gemeinde to its Kreis.
+    """
+
+    __tablename__ = "kommune"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ags: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    ars: Mapped[str | None] = mapped_column(sa.String(12))
+    ebene: Mapped[str] = mapped_column(sa.String(10), index=True)  # "gemeinde" | "kreis"
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_search: Mapped[str] = mapped_column(sa.String(200), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    land_schluessel: Mapped[str] = mapped_column(sa.ForeignKey("land.schluessel"), index=True)
+    kreis_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
+    gemeindeverband_ars: Mapped[str | None] = mapped_column(sa.String(9))
+    population: Mapped[int | None]
+    male: Mapped[int | None]
+    female: Mapped[int | None]
+    area_km2: Mapped[float | None]
+    plz: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    verstaedterung: Mapped[int | None]
+    stand: Mapped[str | None] = mapped_column(sa.String(40))
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    land: Mapped[Land] = relationship(lazy="joined")
+    kreis: Mapped[Kommune | None] = relationship(remote_side="Kommune.id", back_populates="gemeinden")
+    gemeinden: Mapped[list[Kommune]] = relationship(back_populates="kreis", order_by="Kommune.name")
+    gemeindeverband: Mapped[Gemeindeverband | None] = relationship(
+        primaryjoin="foreign(Kommune.gemeindeverband_ars) == Gemeindeverband.ars", viewonly=True
+    )
+
+    @property
+    def is_kreis(self) -> bool:
+        """Whether this row is a Kreis or kreisfreie Stadt at Kreis level."""
+        return self.ebene == "kreis"
+
+    @property
+    def kind_label(self) -> str:
+        """The German label of the kind of Kommune."""
+        return KIND_LABELS_DE.get(self.kind, self.kind)
+
+    @property
+    def short_name(self) -> str:
+        """The name without Destatis' suffix (", Stadt"), as officers say it."""
+        return self.name.split(",")[0].strip()
+
+    @property
+    def verstaedterung_label(self) -> str | None:
+        """German label of the degree of urbanisation."""
+        return VERSTAEDTERUNG_LABELS_DE.get(self.verstaedterung or 0)
+
+    def __repr__(self) -> str:
+        return f"<Kommune {self.ags} {self.name}>"
+
+
+class GemeindefreiesGebiet(db.Model):
+    """A gemeindefreies Gebiet: in the directory, but no Kommune that could register or match."""
+
+    __tablename__ = "gemeindefreies_gebiet"
+
+    ags: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    land_schluessel: Mapped[str] = mapped_column(sa.String(2))
+    kreis_schluessel: Mapped[str] = mapped_column(sa.String(5))
+    area_km2: Mapped[float | None]
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class DirectoryImport(db.Model):
+    """One completed import of the official directory, for the source line and an audit trail."""
+
+    __tablename__ = "directory_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    imported_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    kreise: Mapped[int]
+    gemeinden: Mapped[int]
+    inserted: Mapped[int]
+    updated: Mapped[int]
+    deactivated: Mapped[int]

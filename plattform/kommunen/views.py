@@ -1,0 +1,65 @@
+"""Directory pages: search with filters, and a page per Kommune."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, render_template, request
+
+from plattform.extensions import db
+from plattform.kommunen import bp
+from plattform.kommunen.map import position_map
+from plattform.kommunen.models import Kommune, Land
+from plattform.kommunen.services import SOURCE_LINE, get_by_ags, latest_import, search_kommunen
+
+
+@bp.get("/")
+def liste():
+    """Search the directory by name, AGS or PLZ, filtered by Land and Kreis, paged."""
+    query = request.args.get("q", "").strip()
+    land = request.args.get("land") or None
+    kreis = request.args.get("kreis") or None
+    page = db.paginate(
+        search_kommunen(query, land, kreis),
+        per_page=current_app.config["DIRECTORY_PAGE_SIZE"],
+        error_out=False,
+        max_per_page=100,
+    )
+    laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()
+    kreise_stmt = sa.select(Kommune).where(Kommune.ebene == "kreis", Kommune.active.is_(True))
+    if land:
+        kreise_stmt = kreise_stmt.where(Kommune.land_schluessel == land)
+    kreise = db.session.scalars(kreise_stmt.order_by(Kommune.name_search)).all()
+    return render_template(
+        "kommunen/liste.html",
+        page=page,
+        query=query,
+        land=land,
+        kreis=kreis,
+        laender=laender,
+        kreise=kreise,
+    )
+
+
+@bp.get("/<ags>")
+def detail(ags: str):
+    """A Kommune's page: facts with the Destatis source, its Kreis, the Kommunen in it, its position."""
+    kommune = get_by_ags(ags)
+    if kommune is None:
+        abort(404)
+    members = kommune.gemeinden if kommune.is_kreis else []
+    if kommune.is_kreis and not members:
+        # A kreisfreie Stadt's Kreis row: its one Gemeinde row carries the same AGS prefix.
+        members = db.session.scalars(
+            sa.select(Kommune).where(Kommune.ags.startswith(kommune.ags), Kommune.ebene == "gemeinde")
+        ).all()
+    neighbours = kommune.kreis.gemeinden if kommune.kreis else members
+    imported = latest_import()
+    source = SOURCE_LINE + (f", {kommune.stand}" if kommune.stand else "")
+    return render_template(
+        "kommunen/detail.html",
+        kommune=kommune,
+        members=members,
+        map_svg=position_map(kommune, neighbours),
+        source_line=source,
+        imported=imported,
+    )

@@ -1,0 +1,188 @@
+"""Shared fixtures: an app on SQLite (default) or PostgreSQL (TEST_DATABASE=postgres), clients,
+a live server with Chromium, and helpers for real Celery workers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests import services
+
+DEMO_REGION = (
+    Path(__file__).resolve().parent.parent / "plattform" / "kommunen" / "data" / "demo-region-gv-isys.csv"
+)
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+FULL_DIRECTORY = SHARED_DATA / "gv-isys-auszug-2020q4.csv"
+
+
+def _base_config(tmp_dir: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_DIR": str(tmp_dir),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_OUTBOX_DIR": str(tmp_dir / "outbox"),
+        "BASE_URL": "http://localhost",
+        "CELERY": {"task_always_eager": True, "broker_url": "memory://", "result_backend": "cache+memory://"},
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """One database for the whole run: a SQLite file, or a fresh PostgreSQL database that is dropped."""
+    if os.environ.get("TEST_DATABASE", "sqlite") == "postgres":
+        reason = services.postgres_available()
+        if reason:
+            services.unavailable(reason)
+        with services.temporary_postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the schema once, from the models (the migrations are tested on their own)."""
+    from plattform import create_app
+    from plattform.extensions import db
+    from plattform.models import import_all_models
+
+    app = create_app(_base_config(tmp_path_factory.mktemp("schema"), database_url))
+    with app.app_context():
+        import_all_models()
+        db.create_all()
+    return database_url
+
+
+def _truncate_all(app) -> None:
+    from plattform.extensions import db
+
+    with app.app_context():
+        tables = list(reversed(db.metadata.sorted_tables))
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            with db.engine.begin() as conn:
+                for table in tables:
+                    conn.execute(table.delete())
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path, _schema) -> dict:
+    """The configuration of the `app` fixture; override keys in a test module's own fixture."""
+    return _base_config(tmp_path, _schema)
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app on the shared test database; every table is emptied afterwards."""
+    from plattform import create_app
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+    _truncate_all(app)
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `flask --app wsgi …` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo_region(app):
+    """The demo region (Kreis Düren, neighbours, ANDI cities) imported into the test database."""
+    from plattform.kommunen.services import import_gv_file
+
+    return import_gv_file(DEMO_REGION)
+
+
+@pytest.fixture(scope="session")
+def full_directory_path():
+    """The official directory from ../shared/data (tests only; the product never reads it)."""
+    if not FULL_DIRECTORY.exists():
+        pytest.skip(f"{FULL_DIRECTORY} fehlt (nur im Projektarbeitsplatz vorhanden)")
+    return FULL_DIRECTORY
+
+
+# --- live server and browser -------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the app on a free localhost port in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium driven by Playwright."""
+    path = services.chromium_path()
+    if not path:
+        services.unavailable("Chromium ist nicht installiert (make test installiert es als root mit apt).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (own cookies) whose requests may only go to the live server."""
+    context = browser.new_context(locale="de-DE", base_url=live_server)
+    foreign: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server) or url.startswith("data:"):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.foreign_requests = foreign
+    yield page
+    context.close()
+    assert not foreign, f"Anfragen an fremde Hosts: {foreign}"

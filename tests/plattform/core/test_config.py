@@ -1,0 +1,56 @@
+"""Configuration: safe embedded defaults, and production refuses unsafe settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from plattform import create_app
+from plattform.config import DEFAULT_SECRET_KEY, ConfigError, load_config
+
+
+def test_embedded_defaults_are_sqlite_and_the_sqlalchemy_broker(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "KOMMUNALMATCH_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KOMMUNALMATCH_INSTANCE", str(tmp_path))
+    config = load_config()
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'kommunalmatch.db'}"
+    assert config["CELERY"]["broker_url"].startswith("sqla+sqlite:///")
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_postgres_url_uses_psycopg3(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/km")
+    assert load_config()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/km"
+
+
+def test_redis_broker_also_keeps_results(monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    assert load_config()["CELERY"]["result_backend"] == "redis://127.0.0.1:6379/3"
+
+
+def test_production_refuses_default_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("KOMMUNALMATCH_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/km")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"INSTANCE_DIR": str(tmp_path)})
+
+
+def test_production_refuses_sqlite_unless_allowed(monkeypatch, tmp_path):
+    monkeypatch.setenv("KOMMUNALMATCH_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="SQLite"):
+        create_app({"INSTANCE_DIR": str(tmp_path)})
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    app = create_app({"INSTANCE_DIR": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] != DEFAULT_SECRET_KEY
+
+
+def test_celery_tasks_run_in_the_app_context(app, demo_region):
+    from plattform.core.tasks import directory_counts_task
+
+    # Eager in unit tests; the real worker is exercised in tests/integration.
+    assert directory_counts_task.delay().get() == {"kreis": 10, "gemeinde": 120}
