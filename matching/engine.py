@@ -398,8 +398,16 @@ def _topk_rows(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         cand_idx = np.broadcast_to(np.arange(n), (b, n))
     if cand_val.shape[1] > kk:
         part = np.argpartition(cand_val, cand_val.shape[1] - kk, axis=1)[:, -kk:]
-        cand_val = np.take_along_axis(cand_val, part, 1)
-        cand_idx = np.take_along_axis(cand_idx, part, 1)
+        sel_val = np.take_along_axis(cand_val, part, 1)
+        sel_idx = np.take_along_axis(cand_idx, part, 1)
+        # argpartition picks arbitrarily among values tied at the boundary; lower index must win, or
+        # a block split, an update and a full recompute could disagree
+        v = sel_val.min(1, keepdims=True)
+        tied = np.count_nonzero(cand_val == v, axis=1) > np.count_nonzero(sel_val == v, axis=1)
+        for r in np.nonzero(tied & np.isfinite(v[:, 0]))[0]:
+            order = np.lexsort((cand_idx[r], -cand_val[r]))[:kk]
+            sel_val[r], sel_idx[r] = cand_val[r, order], cand_idx[r, order]
+        cand_val, cand_idx = sel_val, sel_idx
     order = np.lexsort((cand_idx, -cand_val), axis=1)
     val = np.take_along_axis(cand_val, order, 1).astype(np.float32)
     idx = np.take_along_axis(cand_idx, order, 1).astype(np.int32)
@@ -578,7 +586,14 @@ def _finish(inp: MatchInput, prep: Prepared, pool_idx, pool_val) -> MatchResult:
 
 def compute(inp: MatchInput, params: MatchParams | None = None) -> MatchResult:
     """Full recompute: candidate pools for all rows, blockwise, then the exposure step."""
-    prep = prepare(inp, params)
+    p = params or MatchParams()
+    if inp.n == 0:
+        empty = np.zeros((0, p.k), np.int32)
+        pool = np.zeros((0, _pool_size(p)), np.int32)
+        return MatchResult(
+            empty, empty.astype(np.float32), empty.astype(np.float32), pool, pool.astype(np.float32), p
+        )
+    prep = prepare(inp, p)
     pool_idx, pool_val = _full_pool(prep)
     return _finish(inp, prep, pool_idx, pool_val)
 
