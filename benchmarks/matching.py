@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             reach_km=d["r"],
         )
         engine.compute(child)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # own peak, measured after exec
         return 0
 
     ags, _names, kinds, pop, lat, lon = load_germany()
@@ -189,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         t=inp.type_idx,
         r=inp.reach_km,
     )
-    subprocess.run([sys.executable, "-m", "benchmarks.matching", "--child", str(tmp)], check=True)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # RUSAGE_CHILDREN would count the forked copy of this (large) process before exec: ask the child
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.matching", "--child", str(tmp)], check=True, capture_output=True
+    )
+    rss = int(out.stdout.split()[-1]) / 1024
     print(f"Spitzenspeicher eines Prozesses, der nur neu berechnet (max RSS): {rss:.0f} MiB")
     print("\nMaschine:")
     for k, v in machine().items():
