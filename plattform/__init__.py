@@ -11,7 +11,7 @@ from flask import Flask
 from plattform.config import PROJECT_ROOT, check_production_safety, load_config
 
 # One sub-package per domain; each exposes `bp` (a blueprint) and may expose `beat_schedule()`.
-DOMAINS: tuple[str, ...] = ("core", "kommunen")
+DOMAINS: tuple[str, ...] = ("core", "kommunen", "accounts")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -40,7 +40,8 @@ def _prepare_instance(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
-    from plattform.extensions import babel, csrf, db, limiter, migrate
+    from plattform.accounts.services import load_user
+    from plattform.extensions import babel, csrf, db, limiter, login_manager, migrate
     from plattform.i18n import select_locale
 
     db.init_app(app)
@@ -48,6 +49,12 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
 

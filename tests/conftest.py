@@ -3,12 +3,14 @@ a live server with Chromium, and helpers for real Celery workers."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import services
 
@@ -83,12 +85,25 @@ def app_config(tmp_path, _schema) -> dict:
     return _base_config(tmp_path, _schema)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as in production.
+
+    Without this, Flask reuses the test's app context: requests would share `g` and the test's
+    database session, hiding a view that forgets to commit. Test code must therefore commit rows
+    before it makes a request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     """A fresh app on the shared test database; every table is emptied afterwards."""
     from plattform import create_app
 
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
     _truncate_all(app)
@@ -120,6 +135,22 @@ def full_directory_path():
     if not FULL_DIRECTORY.exists():
         pytest.skip(f"{FULL_DIRECTORY} fehlt (nur im Projektarbeitsplatz vorhanden)")
     return FULL_DIRECTORY
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form: `login(user)`."""
+    from tests.factories import PASSWORD
+
+    def do_login(user, password: str = PASSWORD):
+        response = client.post("/konto/anmelden", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return user
+
+    return do_login
 
 
 # --- live server and browser -------------------------------------------------------------------

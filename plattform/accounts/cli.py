@@ -1,0 +1,21 @@
+"""`flask --app wsgi accounts create-admin EMAIL`."""
+
+import click
+
+from plattform.accounts import bp
+from plattform.accounts.services import AccountError, create_user
+from plattform.extensions import db
+
+
+@bp.cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administration")
+@click.password_option(prompt="Passwort", confirmation_prompt="Passwort wiederholen")
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create a confirmed administrator account."""
+    try:
+        create_user(email, password, name, is_admin=True, confirmed=True)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Administrator {email} angelegt.")
