@@ -353,3 +353,16 @@ def test_duplication_report_by_land_and_min_count():
 )
 def test_location_phrase(name, phrase):
     assert location_phrase_de(name) == phrase
+
+
+def test_reuse_radius_is_configurable():
+    profiles = ring()
+    finished = {HUND: "abgeschlossen"}
+    profiles[3] = replace(profiles[3], name="Kreuzau", needs={}, strengths={HUND: 2}, projects=finished)
+    reuse = kommune("05358100", "Nideggen", 40, 0, projects=finished)  # ~27 km from the ring
+    states = TopicStates.from_profiles([*profiles, reuse])
+    [wide] = propose_projects(states, [HUND], reuse_km=30.0)
+    [narrow] = propose_projects(states, [HUND], reuse_km=20.0)
+    assert wide.lead_ags == narrow.lead_ags == "05358003"
+    assert wide.reuse_from == ("05358100",)
+    assert narrow.reuse_from == ()
