@@ -153,6 +153,44 @@ def login(client):
     return do_login
 
 
+# --- mail ----------------------------------------------------------------------------------------
+
+
+class SmtpRecorder:
+    """A real SMTP server (aiosmtpd) in the test process that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        self.messages: list = []
+        self.fail_next = 0  # answer that many DATA commands with a temporary error (451)
+        recorder = self
+
+        class Handler(Message):
+            async def handle_DATA(self, server, session, envelope):
+                if recorder.fail_next > 0:
+                    recorder.fail_next -= 1
+                    return "451 Requested action aborted: try again later"
+                return await super().handle_DATA(server, session, envelope)
+
+            def handle_message(self, message):
+                recorder.messages.append(message)
+
+        self.port = services.free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Start a real SMTP server and point the app's mail settings at it."""
+    recorder = SmtpRecorder()
+    recorder.controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=recorder.port, MAIL_USE_TLS=False)
+    yield recorder
+    recorder.controller.stop()
+
+
 # --- live server and browser -------------------------------------------------------------------
 
 

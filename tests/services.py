@@ -150,3 +150,10 @@ def celery_worker(env: dict[str, str], queue: str, log_path: Path, concurrency: 
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+def free_port() -> int:
+    """A TCP port on localhost that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -68,6 +68,13 @@ def can_act_for(user: User | None, kommune_id: int) -> bool:
     return kommune_id in acting_kommune_ids(user)
 
 
+def can_edit_profile(user: User | None, kommune_id: int) -> bool:
+    """Members edit their Kommune's profile; coordinators may edit (and bulk-import) their members'."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or can_act_for(user, kommune_id) or kommune_id in coordinated_kommune_ids(user)
+
+
 def can_approve_membership(user: User | None, kommune_id: int) -> bool:
     """Administrators approve everyone; coordinators approve the Kommunen they coordinate."""
     if user is None or not user.is_authenticated:

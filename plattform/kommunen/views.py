@@ -9,6 +9,7 @@ from plattform.extensions import db
 from plattform.kommunen import bp
 from plattform.kommunen.map import position_map
 from plattform.kommunen.models import Kommune, Land
+from plattform.kommunen.sections import sections_for
 from plattform.kommunen.services import SOURCE_LINE, get_by_ags, latest_import, search_kommunen
 
 
@@ -62,4 +63,5 @@ def detail(ags: str):
         map_svg=position_map(kommune, neighbours),
         source_line=source,
         imported=imported,
+        sections=sections_for(kommune),
     )

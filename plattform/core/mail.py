@@ -1,0 +1,53 @@
+"""Sending e-mail: SMTP when MAIL_SERVER is set, else an outbox folder (the embedded default).
+
+Domains build an EmailMessage with `build_message` and hand it to `send_message`; nothing else
+talks to SMTP. Errors propagate so that Celery tasks can retry with backoff.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def build_message(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A UTF-8 message with a plain-text part and, if given, an HTML alternative."""
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="kommunalmatch.local")
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def send_message(msg: EmailMessage) -> None:
+    """Deliver one message by SMTP, or write it to the outbox when no server is configured."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        outbox = Path(config["MAIL_OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(msg)

@@ -1,0 +1,5 @@
+"""Profiles of Kommunen: type test, strengths, needs, projects; editor, bulk import and export."""
+
+from flask import Blueprint
+
+bp = Blueprint("profile", __name__, url_prefix="/profil", cli_group="profile")

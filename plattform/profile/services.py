@@ -1,0 +1,163 @@
+"""Profile services: the one way to read and write profiles (web, bulk import, demo, API).
+
+Every write goes through `save_profile`, which sends `profile_saved` so that the suggestions of the
+Kommune are recomputed (the vorschlaege domain listens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from blinker import Namespace
+from sqlalchemy.orm import selectinload
+
+from matching.coldstart import estimate_profile
+from matching.profiles import ProfileData, ProjectEntry
+from matching.typology import TypeResult, classify
+from plattform.extensions import db
+from plattform.kommunen.models import Kommune, utcnow
+from plattform.profile.models import Profile, ProfileProject, ProfileTopic
+
+_signals = Namespace()
+# Sent after a profile was written and flushed, with kommune_ids=[...]; receivers must not commit.
+profile_saved = _signals.signal("profile-saved")
+
+
+class UnknownKommuneError(ValueError):
+    """A profile names an AGS that is not in the directory."""
+
+    def __init__(self, ags: str, record: str | None = None):
+        self.ags, self.record = ags, record
+        where = f"Datensatz {record}, Feld 'ags': " if record else ""
+        super().__init__(f"{where}AGS {ags} ist nicht im Gemeindeverzeichnis.")
+
+
+def get_profile(kommune_id: int) -> Profile | None:
+    """The profile of a Kommune, if it has one."""
+    return db.session.scalar(sa.select(Profile).where(Profile.kommune_id == kommune_id))
+
+
+def profile_to_data(profile: Profile) -> ProfileData:
+    """The engine's and the export's view of a stored profile."""
+    return ProfileData(
+        ags=profile.kommune.ags,
+        ziele=tuple(profile.ziele or ()),
+        handlungsfelder=tuple(profile.handlungsfelder or ()),
+        staerken=profile.staerken,
+        bedarfe=profile.bedarfe,
+        projekte=tuple(ProjectEntry(p.thema, p.status, p.titel, p.link) for p in profile.projects),
+        offen_fuer=tuple(profile.offen_fuer or ()),
+        reichweite_km=profile.reichweite_km,
+    )
+
+
+def save_profile(
+    kommune: Kommune,
+    data: ProfileData,
+    *,
+    estimated: bool = False,
+    is_demo: bool = False,
+    user_id: int | None = None,
+    notify: bool = True,
+) -> Profile:
+    """Create or replace a Kommune's profile from validated data; the caller commits."""
+    profile = get_profile(kommune.id)
+    if profile is None:
+        profile = Profile(kommune_id=kommune.id, kommune=kommune)
+        db.session.add(profile)
+    profile.ziele = list(data.ziele)
+    if data.ziele:
+        _apply_type(profile, classify(data.ziele))
+    profile.handlungsfelder = list(data.handlungsfelder)
+    profile.offen_fuer = list(data.offen_fuer)
+    profile.reichweite_km = data.reichweite_km
+    profile.estimated = estimated
+    profile.is_demo = is_demo
+    profile.updated_at = utcnow()
+    profile.updated_by_id = user_id
+    levels: dict[str, list[int | None]] = {}
+    for thema, level in data.staerken.items():
+        levels.setdefault(thema, [None, None])[0] = level
+    for thema, level in data.bedarfe.items():
+        levels.setdefault(thema, [None, None])[1] = level
+    # Delete the old rows first: the unit of work would insert new (profile, thema) rows before
+    # deleting orphans and trip the unique constraint.
+    profile.topics.clear()
+    profile.projects.clear()
+    db.session.flush()
+    profile.topics = [ProfileTopic(thema=t, staerke=s, bedarf=b) for t, (s, b) in sorted(levels.items())]
+    profile.projects = [
+        ProfileProject(thema=p.thema, titel=p.titel, status=p.status, link=p.link) for p in data.projekte
+    ]
+    db.session.flush()
+    if notify:
+        profile_saved.send(None, kommune_ids=[kommune.id])
+    return profile
+
+
+def _apply_type(profile: Profile, result: TypeResult) -> None:
+    profile.typ = result.typ
+    profile.typ_confidence = result.confidence
+    profile.typ_mixed_with = result.second if result.mixed else None
+
+
+def apply_type_test(kommune: Kommune, ranked_goals: list[str], user_id: int | None = None) -> TypeResult:
+    """Record the type test; a Kommune without own strengths and needs gets the cold-start estimate."""
+    result = classify(ranked_goals)
+    profile = get_profile(kommune.id)
+    if profile is None or (not profile.topics) or profile.estimated:
+        estimate = estimate_profile(result.typ)
+        base = profile_to_data(profile) if profile is not None else ProfileData(ags=kommune.ags)
+        data = ProfileData(
+            ags=kommune.ags,
+            ziele=tuple(ranked_goals),
+            handlungsfelder=base.handlungsfelder,
+            staerken=dict(estimate.staerken),
+            bedarfe=dict(estimate.bedarfe),
+            projekte=base.projekte,
+            offen_fuer=base.offen_fuer,
+            reichweite_km=base.reichweite_km,
+        )
+        save_profile(kommune, data, estimated=True, user_id=user_id)
+    else:
+        profile.ziele = list(ranked_goals)
+        _apply_type(profile, result)
+        profile.updated_at = utcnow()
+        profile.updated_by_id = user_id
+        db.session.flush()
+        profile_saved.send(None, kommune_ids=[kommune.id])
+    return result
+
+
+def import_profiles(profiles: Iterable[ProfileData], *, is_demo: bool = False) -> int:
+    """Write many validated profiles in one transaction: all or nothing (an unknown AGS aborts)."""
+    profiles = list(profiles)
+    by_ags = {
+        k.ags: k
+        for k in db.session.scalars(sa.select(Kommune).where(Kommune.ags.in_([p.ags for p in profiles])))
+    }
+    for number, data in enumerate(profiles, start=1):
+        if data.ags not in by_ags:
+            raise UnknownKommuneError(data.ags, record=str(number))
+    try:
+        for data in profiles:
+            save_profile(by_ags[data.ags], data, is_demo=is_demo, notify=False)
+        db.session.flush()
+        profile_saved.send(None, kommune_ids=[by_ags[p.ags].id for p in profiles])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(profiles)
+
+
+def all_profiles() -> list[Profile]:
+    """Every profile with its topics and projects loaded (for matching and exports)."""
+    return list(
+        db.session.scalars(
+            sa.select(Profile).options(
+                selectinload(Profile.topics), selectinload(Profile.projects), selectinload(Profile.kommune)
+            )
+        )
+    )
