@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test assets migrate demo lint format browser bench clean
+.PHONY: run test install install-test assets translations messages migrate demo lint format browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 oder neuer wird benötigt." if sys.version_info < (3, 11) else 0)'
@@ -20,9 +20,18 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed assets
+install: $(VENV)/.installed assets translations
 
-install-test: $(VENV)/.installed-test assets browser
+# German is the source language; the English catalogue is compiled at install time.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations || true
+
+# Developers: refresh the catalogue after changing texts, then translate translations/en/LC_MESSAGES/messages.po.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
+
+install-test: $(VENV)/.installed-test assets translations browser
 
 # KERN UX, the graph library and axe-core from npm (exact versions, package-lock.json), copied into
 # static/vendor so every asset is served by the platform itself.

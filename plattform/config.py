@@ -80,6 +80,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": ("de", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
