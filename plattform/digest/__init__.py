@@ -28,7 +28,9 @@ def digest_crontab(app: Flask) -> crontab:
     if spec:
         fields = spec.split()
         if len(fields) != 5:
-            raise ValueError(f"DIGEST_CRONTAB braucht fünf Felder (Minute Stunde Tag Monat Wochentag): {spec!r}")
+            raise ValueError(
+                f"DIGEST_CRONTAB braucht fünf Felder (Minute Stunde Tag Monat Wochentag): {spec!r}"
+            )
         minute, hour, day_of_month, month_of_year, day_of_week = fields
         return crontab(
             minute=minute,

@@ -19,7 +19,9 @@ def _week_option(_ctx, _param, value: str | None) -> str | None:
 
 
 @bp.cli.command("send")
-@click.option("--dry-run", is_flag=True, help="Nur anzeigen, wer was bekäme; nichts senden, nichts speichern.")
+@click.option(
+    "--dry-run", is_flag=True, help="Nur anzeigen, wer was bekäme; nichts senden, nichts speichern."
+)
 @click.option("--week", callback=_week_option, help="Kalenderwoche JJJJ-Www (Standard: die aktuelle).")
 def send_command(dry_run: bool, week: str | None) -> None:
     """Send this week's digest now, in this process (the beat job does the same through the workers)."""
@@ -27,10 +29,12 @@ def send_command(dry_run: bool, week: str | None) -> None:
     from plattform.digest.services import (
         TransientMailError,
         deliver_digest,
-        dry_run as plan,
         iso_week_of,
         mark_stale_reservations,
         recipient_ids,
+    )
+    from plattform.digest.services import (
+        dry_run as plan,
     )
     from plattform.extensions import db
 

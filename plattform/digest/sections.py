@@ -87,9 +87,17 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         )
     for request in answered:
         text = (
-            _("%(an)s hat die Anfrage von %(von)s angenommen.", an=request.to_kommune.name, von=request.from_kommune.name)
+            _(
+                "%(an)s hat die Anfrage von %(von)s angenommen.",
+                an=request.to_kommune.name,
+                von=request.from_kommune.name,
+            )
             if request.status == "angenommen"
-            else _("%(an)s hat die Anfrage von %(von)s abgelehnt.", an=request.to_kommune.name, von=request.from_kommune.name)
+            else _(
+                "%(an)s hat die Anfrage von %(von)s abgelehnt.",
+                an=request.to_kommune.name,
+                von=request.from_kommune.name,
+            )
         )
         items.append(
             DigestItem(
@@ -102,9 +110,15 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         return None
     summaries = []
     if new_incoming:
-        summaries.append(ngettext("%(num)d neue Kontaktanfrage", "%(num)d neue Kontaktanfragen", new_incoming))
+        summaries.append(
+            ngettext("%(num)d neue Kontaktanfrage", "%(num)d neue Kontaktanfragen", new_incoming)
+        )
     if answered:
-        summaries.append(ngettext("%(num)d Antwort auf Ihre Anfragen", "%(num)d Antworten auf Ihre Anfragen", len(answered)))
+        summaries.append(
+            ngettext(
+                "%(num)d Antwort auf Ihre Anfragen", "%(num)d Antworten auf Ihre Anfragen", len(answered)
+            )
+        )
     return DigestSection(
         title_de=_("Kontaktanfragen"),
         items=items,
@@ -158,14 +172,21 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     names = {
         k.id: k
         for k in db.session.scalars(
-            sa.select(Kommune).where(Kommune.id.in_({r.kommune_id for r in new} | {r.partner_id for r in new}))
+            sa.select(Kommune).where(
+                Kommune.id.in_({r.kommune_id for r in new} | {r.partner_id for r in new})
+            )
         )
     }
     items = []
     for row in new:
         kommune, partner = names[row.kommune_id], names[row.partner_id]
         distance = f" ({row.distance_km:.0f} km)" if row.distance_km is not None else ""
-        text = _("Für %(kommune)s: %(partner)s%(entfernung)s.", kommune=kommune.name, partner=partner.name, entfernung=distance)
+        text = _(
+            "Für %(kommune)s: %(partner)s%(entfernung)s.",
+            kommune=kommune.name,
+            partner=partner.name,
+            entfernung=distance,
+        )
         if row.explanation_de:
             text += " " + row.explanation_de
         items.append(

@@ -90,7 +90,10 @@ def parse_iso_week(text: str) -> str:
     if not match:
         raise ValueError("Kalenderwoche im Format JJJJ-Www angeben, z. B. 2026-W48.")
     year, week = int(match.group(1)), int(match.group(2))
-    date.fromisocalendar(year, week, 1)  # raises ValueError for week 53 in a 52-week year
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"Die Kalenderwoche {year}-W{week:02d} gibt es nicht.") from None
     return f"{year}-W{week:02d}"
 
 
@@ -120,7 +123,9 @@ def user_id_from_unsubscribe_token(token: str) -> int | None:
 def confirm_token(subscription: DigestSubscription) -> str:
     """A signed, expiring token for the double opt-in link, bound to this request's time."""
     serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
-    return serializer.dumps({"u": subscription.user_id, "r": int(aware(subscription.requested_at).timestamp())})
+    return serializer.dumps(
+        {"u": subscription.user_id, "r": int(aware(subscription.requested_at).timestamp())}
+    )
 
 
 def _load_confirm_token(token: str) -> dict | None:
@@ -461,7 +466,9 @@ def mark_stale_reservations(now: datetime | None = None) -> int:
     now = now or utcnow()
     limit = now - timedelta(minutes=setting("DIGEST_STALE_MINUTES", 180))
     rows = db.session.scalars(
-        sa.select(DigestDelivery).where(DigestDelivery.status == "reserved", DigestDelivery.claimed_at < limit)
+        sa.select(DigestDelivery).where(
+            DigestDelivery.status == "reserved", DigestDelivery.claimed_at < limit
+        )
     ).all()
     for row in rows:
         row.status = "failed"
@@ -486,7 +493,9 @@ def dry_run(week: str) -> list[DryRunLine]:
     for user_id in recipient_ids():
         user = db.session.get(User, user_id)
         existing = db.session.scalar(
-            sa.select(DigestDelivery).where(DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week)
+            sa.select(DigestDelivery).where(
+                DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week
+            )
         )
         if existing is not None and not (existing.status == "reserved" and existing.error):
             lines.append(DryRunLine(user.email, f"bereits erledigt ({existing.status})", None, []))
@@ -495,7 +504,9 @@ def dry_run(week: str) -> list[DryRunLine]:
         with force_locale("de"):
             subject = digest.subject if digest.has_news else None
         lines.append(
-            DryRunLine(user.email, "würde gesendet" if digest.has_news else "nichts Neues", subject, digest.sections)
+            DryRunLine(
+                user.email, "würde gesendet" if digest.has_news else "nichts Neues", subject, digest.sections
+            )
         )
     db.session.rollback()
     return lines

@@ -49,7 +49,13 @@ def einstellungen():
         if action == "erneut-senden" and button_form.validate_on_submit():
             if subscription is not None and subscription.status == "pending":
                 send_confirmation.delay(current_user.id)
-                flash(_("Wir haben den Bestätigungslink erneut an %(email)s geschickt.", email=current_user.email), "success")
+                flash(
+                    _(
+                        "Wir haben den Bestätigungslink erneut an %(email)s geschickt.",
+                        email=current_user.email,
+                    ),
+                    "success",
+                )
             return redirect(url_for("digest.einstellungen"))
         if action == "abbestellen" and button_form.validate_on_submit():
             unsubscribe(current_user.id)

@@ -179,7 +179,9 @@ def test_a_row_left_reserved_by_a_crash_is_never_sent_again(app, smtp_server, kr
     user = officer(kreuzau)
     contact_request(noervenich, kreuzau)
     # A worker claimed the week and died; whether the server accepted the message is unknown.
-    crashed = DigestDelivery(user_id=user.id, iso_week=WEEK, status="reserved", attempts=1, claimed_at=utcnow())
+    crashed = DigestDelivery(
+        user_id=user.id, iso_week=WEEK, status="reserved", attempts=1, claimed_at=utcnow()
+    )
     db.session.add(crashed)
     db.session.commit()
 
