@@ -70,8 +70,8 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         new_incoming += is_new
         text = _(
             "%(von)s möchte mit %(an)s eine Lernpartnerschaft beginnen (Anfrage vom %(datum)s).",
-            von=request.from_kommune.name,
-            an=request.to_kommune.name,
+            von=request.from_kommune.short_name,
+            an=request.to_kommune.short_name,
             datum=_date_de(request.created_at),
         )
         if not is_new:
@@ -80,7 +80,7 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
             DigestItem(
                 text_de=text,
                 url_path=_kommune_path(request.from_kommune),
-                link_de=_("Profil von %(name)s ansehen", name=request.from_kommune.name),
+                link_de=_("Profil von %(name)s ansehen", name=request.from_kommune.short_name),
                 key=key,
                 new=is_new,
             )
@@ -89,21 +89,21 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         text = (
             _(
                 "%(an)s hat die Anfrage von %(von)s angenommen.",
-                an=request.to_kommune.name,
-                von=request.from_kommune.name,
+                an=request.to_kommune.short_name,
+                von=request.from_kommune.short_name,
             )
             if request.status == "angenommen"
             else _(
                 "%(an)s hat die Anfrage von %(von)s abgelehnt.",
-                an=request.to_kommune.name,
-                von=request.from_kommune.name,
+                an=request.to_kommune.short_name,
+                von=request.from_kommune.short_name,
             )
         )
         items.append(
             DigestItem(
                 text_de=text,
                 url_path=_kommune_path(request.to_kommune),
-                link_de=_("Profil von %(name)s ansehen", name=request.to_kommune.name),
+                link_de=_("Profil von %(name)s ansehen", name=request.to_kommune.short_name),
             )
         )
     if not items:
@@ -183,8 +183,8 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
         distance = f" ({row.distance_km:.0f} km)" if row.distance_km is not None else ""
         text = _(
             "Für %(kommune)s: %(partner)s%(entfernung)s.",
-            kommune=kommune.name,
-            partner=partner.name,
+            kommune=kommune.short_name,
+            partner=partner.short_name,
             entfernung=distance,
         )
         if row.explanation_de:
@@ -193,7 +193,7 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
             DigestItem(
                 text_de=text,
                 url_path=_kommune_path(partner),
-                link_de=_("Profil von %(name)s ansehen", name=partner.name),
+                link_de=_("Profil von %(name)s ansehen", name=partner.short_name),
                 key=f"{row.kommune_id}:{row.partner_id}",
             )
         )

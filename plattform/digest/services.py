@@ -244,11 +244,10 @@ class Digest:
         summaries = [s.summary_de for s in self.sections if s.has_news and s.summary_de]
         headline = ", ".join(summaries[:2]) if summaries else _("Neuigkeiten")
         if len(self.kommunen) == 1:
-            where = " " + _("für %(name)s", name=self.kommunen[0].name)
+            where = " " + _("für %(name)s", name=self.kommunen[0].short_name)
         elif self.kommunen:
-            where = " " + _(
-                "für %(name)s und %(num)d weitere", name=self.kommunen[0].name, num=len(self.kommunen) - 1
-            )
+            first, others = self.kommunen[0].short_name, len(self.kommunen) - 1
+            where = " " + _("für %(name)s und %(num)d weitere", name=first, num=others)
         else:
             where = ""
         return f"Kommunalmatch: {headline}{where} ({_('KW')} {self.week_number})"
