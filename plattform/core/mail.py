@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import uuid
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -23,7 +24,10 @@ def build_message(
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """A UTF-8 message with a plain-text part and, if given, an HTML alternative."""
-    msg = EmailMessage()
+    # The default policy folds at 78 characters and would turn a long header without spaces (an
+    # unsubscribe URL) into an RFC 2047 encoded-word that mail clients do not decode; RFC 5322
+    # allows lines of 998 characters.
+    msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject

@@ -350,9 +350,6 @@ def digest_message(digest: Digest) -> EmailMessage:
             "Auto-Submitted": "auto-generated",
         },
     )
-    # The default policy folds lines at 78 characters and would encode the long List-Unsubscribe URL
-    # as an RFC 2047 encoded-word, which mail clients do not decode; RFC 5322 allows 998.
-    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 
