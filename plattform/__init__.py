@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from plattform.config import PROJECT_ROOT, check_production_safety, load_config
+from plattform.core.security import register_security_headers
 
 # One sub-package per domain; each exposes `bp` (a blueprint) and may expose `beat_schedule()`.
 DOMAINS: tuple[str, ...] = ("core", "kommunen", "accounts", "profile", "kontakte", "digest")
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_celery(app)
+    register_security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
