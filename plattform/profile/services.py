@@ -6,7 +6,8 @@ Kommune are recomputed (the vorschlaege domain listens).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -17,6 +18,7 @@ from matching.profiles import ProfileData, ProjectEntry
 from matching.typology import TypeResult, classify
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, utcnow
+from plattform.profile.formats import ProfileImportError, read_profiles_located, write_profiles
 from plattform.profile.models import Profile, ProfileProject, ProfileTopic
 
 _signals = Namespace()
@@ -161,3 +163,55 @@ def all_profiles() -> list[Profile]:
             )
         )
     )
+
+
+def import_profile_file(
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    may_edit: Callable[[Kommune], bool] | None = None,
+) -> int:
+    """Import a profile file (JSON, JSON Lines, CSV, XLSX) all-or-nothing; the CLI and the upload page.
+
+    Raises ProfileImportError naming the file (``display_name``, e.g. the uploaded name), the line or
+    record and the field: for a bad record, an AGS not in the directory, or a Kommune that
+    ``may_edit`` refuses. Nothing is written unless every record passes.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        located = read_profiles_located(path)
+    except ProfileImportError as exc:
+        if name == exc.file:
+            raise
+        raise ProfileImportError(
+            name, exc.message_de, line=exc.line, record=exc.record, field=exc.field
+        ) from None
+    wanted = [data.ags for _where, data in located]
+    by_ags = {k.ags: k for k in db.session.scalars(sa.select(Kommune).where(Kommune.ags.in_(wanted)))}
+    for where, data in located:
+        kommune = by_ags.get(data.ags)
+        if kommune is None:
+            raise ProfileImportError(
+                name, f"AGS {data.ags} ist nicht im Gemeindeverzeichnis.", field="ags", **where
+            )
+        if may_edit is not None and not may_edit(kommune):
+            raise ProfileImportError(
+                name,
+                f"Sie dürfen das Profil von {kommune.name} ({kommune.ags}) nicht bearbeiten. "
+                "Es wurde nichts importiert.",
+                field="ags",
+                **where,
+            )
+    return import_profiles([data for _where, data in located])
+
+
+def export_profile_file(path: str | Path, kommune_ids: Iterable[int] | None = None) -> int:
+    """Write the profiles (all, or those of ``kommune_ids``) to a file; the format follows the extension."""
+    profiles = all_profiles()
+    if kommune_ids is not None:
+        allowed = set(kommune_ids)
+        profiles = [p for p in profiles if p.kommune_id in allowed]
+    profiles.sort(key=lambda p: p.kommune.ags)
+    write_profiles(path, [profile_to_data(p) for p in profiles])
+    return len(profiles)
