@@ -13,6 +13,14 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - WTForms 3.1/3.2
+
+    def _Choice(value, label):  # stands in for the class
+        return (value, label)
+
+
 from matching.typology import MAX_GOALS
 from matching.vocabulary import (
     GOAL_LABELS_DE,
@@ -62,11 +70,14 @@ class TypeTestForm(FlaskForm):
 
     def __init__(self, *args, kommune_choices: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        goal_choices = [("", str(_l("– bitte wählen –"))), *((g, GOAL_LABELS_DE[g]) for g in GOALS)]
+        goal_choices = [
+            _Choice("", str(_l("– bitte wählen –"))),
+            *(_Choice(g, GOAL_LABELS_DE[g]) for g in GOALS),
+        ]
         for name in GOAL_FIELDS:
             self[name].choices = goal_choices
-        no_save = ("", str(_l("nicht speichern, nur Ergebnis ansehen")))
-        self.kommune.choices = [no_save, *(kommune_choices or [])]
+        no_save = _Choice("", str(_l("nicht speichern, nur Ergebnis ansehen")))
+        self.kommune.choices = [no_save, *(_Choice(v, label) for v, label in kommune_choices or [])]
 
     def ranking(self, formdata) -> list[str]:
         """The ranked goals as sent: ziel_1, ziel_2, … in order, empty trailing selects dropped.
@@ -74,14 +85,14 @@ class TypeTestForm(FlaskForm):
         Also reads ziel_4 and beyond, so a request with more than three goals is refused with the
         typology's message rather than silently cut.
         """
-        numbered = []
+        sent: dict[int, str] = {}
         for key in formdata:
             if key.startswith("ziel_") and key[5:].isdigit():
-                numbered.append((int(key[5:]), formdata.get(key, "").strip()))
-        numbered.sort()
-        while numbered and not numbered[-1][1]:
-            numbered.pop()
-        return [value for _n, value in numbered]
+                sent[int(key[5:])] = formdata.get(key, "").strip()
+        ranking = [sent.get(n, "") for n in range(1, max(sent, default=0) + 1)]
+        while ranking and not ranking[-1]:
+            ranking.pop()
+        return ranking
 
 
 class ProjectForm(Form):
@@ -91,7 +102,7 @@ class ProjectForm(Form):
     titel = StringField(_l("Titel"))
     status = SelectField(
         _l("Status"),
-        choices=lambda: [(s, str(STATUS_LABELS[s])) for s in PROJECT_STATUSES],
+        choices=lambda: [_Choice(s, str(STATUS_LABELS[s])) for s in PROJECT_STATUSES],
         validate_choice=False,
     )
     link = StringField(_l("Link"))
@@ -109,11 +120,11 @@ class ProfileEditorForm(FlaskForm):
 
     handlungsfelder = MultiCheckboxField(
         _l("Handlungsfelder"),
-        choices=[(s, HANDLUNGSFELD_LABELS_DE[s]) for s in HANDLUNGSFELDER],
+        choices=[_Choice(s, HANDLUNGSFELD_LABELS_DE[s]) for s in HANDLUNGSFELDER],
         validate_choice=False,
     )
     offen_fuer = MultiCheckboxField(
-        _l("Offen für"), choices=[(s, OPEN_FOR_LABELS_DE[s]) for s in OPEN_FOR], validate_choice=False
+        _l("Offen für"), choices=[_Choice(s, OPEN_FOR_LABELS_DE[s]) for s in OPEN_FOR], validate_choice=False
     )
     reichweite_km = StringField(_l("Reichweite in km"))
     projekte = FieldList(FormField(ProjectForm), min_entries=0)
@@ -121,24 +132,26 @@ class ProfileEditorForm(FlaskForm):
 
 def _strength_choices() -> list[tuple[str, str]]:
     """Translated at render time, not at import."""
-    return [(str(n), f"{n} – {STRENGTH_WORDS[n]}") for n in range(4)]
+    return [_Choice(str(n), f"{n} – {STRENGTH_WORDS[n]}") for n in range(4)]
 
 
 def _need_choices() -> list[tuple[str, str]]:
     """Translated at render time, not at import."""
-    return [(str(n), f"{n} – {NEED_WORDS[n]}") for n in range(4)]
+    return [_Choice(str(n), f"{n} – {NEED_WORDS[n]}") for n in range(4)]
 
 
 for _slug in TOPIC_SLUGS:
     setattr(
         ProfileEditorForm,
         strength_field_name(_slug),
-        SelectField(_l("kann ich anderen beibringen"), choices=_strength_choices, validate_choice=False),
+        SelectField(
+            _l("kann ich anderen beibringen"), choices=_strength_choices, default="0", validate_choice=False
+        ),
     )
     setattr(
         ProfileEditorForm,
         need_field_name(_slug),
-        SelectField(_l("möchte ich lernen"), choices=_need_choices, validate_choice=False),
+        SelectField(_l("möchte ich lernen"), choices=_need_choices, default="0", validate_choice=False),
     )
 
 
