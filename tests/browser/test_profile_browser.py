@@ -26,7 +26,9 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     page.get_by_role("link", name="Typtest").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Typtest")
     assert_accessible(page)
-    page.get_by_label("Wichtigstes Ziel", exact=True).select_option(label="Bürgernahe und offene Verwaltung stärken")
+    page.get_by_label("Wichtigstes Ziel", exact=True).select_option(
+        label="Bürgernahe und offene Verwaltung stärken"
+    )
     page.get_by_label("Zweitwichtigstes Ziel").select_option(label="Attraktivität der Kommune stärken")
     page.get_by_label("Drittwichtigstes Ziel").select_option(
         label="Effizienz und Effektivität der Verwaltung erhöhen"
