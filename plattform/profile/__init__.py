@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("profile", __name__, url_prefix="/profil", cli_group="profile")
+
+from plattform.profile import cli, demo, views  # noqa: E402, F401

@@ -93,12 +93,21 @@ def _format_of(path: Path) -> str:
 
 def read_profiles(path: str | Path) -> list[ProfileData]:
     """Read all profiles of a file (format by extension); raise ProfileImportError on the first bad one."""
+    return [profile for _where, profile in read_profiles_located(path)]
+
+
+def read_profiles_located(path: str | Path) -> list[tuple[dict[str, int], ProfileData]]:
+    """Like read_profiles, each profile with where it stood ({"line": n} or {"record": n}).
+
+    The import service needs the location to name the row of an AGS that is not in the directory
+    or that the uploader may not edit.
+    """
     path = Path(path)
     ext = _format_of(path)
     if not path.is_file():
         raise ProfileImportError(path.name, "Die Datei wurde nicht gefunden.")
     readers = {".json": _read_json, ".jsonl": _read_jsonl, ".csv": _read_csv, ".xlsx": _read_xlsx}
-    profiles: list[ProfileData] = []
+    located: list[tuple[dict[str, int], ProfileData]] = []
     first_seen: dict[str, str] = {}
     for where, profile in readers[ext](path):
         if profile.ags in first_seen:
@@ -109,8 +118,8 @@ def read_profiles(path: str | Path) -> list[ProfileData]:
                 **where,
             )
         first_seen[profile.ags] = _where_text(where)
-        profiles.append(profile)
-    return profiles
+        located.append((where, profile))
+    return located
 
 
 def _where_text(where: dict[str, int]) -> str:

@@ -6,7 +6,8 @@ Kommune are recomputed (the vorschlaege domain listens).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -17,6 +18,7 @@ from matching.profiles import ProfileData, ProjectEntry
 from matching.typology import TypeResult, classify
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, utcnow
+from plattform.profile.formats import ProfileImportError, read_profiles_located, write_profiles
 from plattform.profile.models import Profile, ProfileProject, ProfileTopic
 
 _signals = Namespace()
@@ -66,6 +68,31 @@ def save_profile(
     if profile is None:
         profile = Profile(kommune_id=kommune.id, kommune=kommune)
         db.session.add(profile)
+    else:
+        _clear_rows([profile])
+    _fill(profile, data, estimated=estimated, is_demo=is_demo, user_id=user_id)
+    db.session.flush()
+    if notify:
+        profile_saved.send(None, kommune_ids=[kommune.id])
+    return profile
+
+
+def _clear_rows(profiles: list[Profile]) -> None:
+    """Delete the old topic and project rows of stored profiles before new ones are added.
+
+    The unit of work would insert new (profile, thema) rows before deleting orphans and trip the
+    unique constraint, hence one flush in between.
+    """
+    for profile in profiles:
+        profile.topics.clear()
+        profile.projects.clear()
+    db.session.flush()
+
+
+def _fill(
+    profile: Profile, data: ProfileData, *, estimated: bool, is_demo: bool, user_id: int | None
+) -> None:
+    """Copy validated data onto a profile whose topic and project rows are empty."""
     profile.ziele = list(data.ziele)
     if data.ziele:
         _apply_type(profile, classify(data.ziele))
@@ -81,19 +108,10 @@ def save_profile(
         levels.setdefault(thema, [None, None])[0] = level
     for thema, level in data.bedarfe.items():
         levels.setdefault(thema, [None, None])[1] = level
-    # Delete the old rows first: the unit of work would insert new (profile, thema) rows before
-    # deleting orphans and trip the unique constraint.
-    profile.topics.clear()
-    profile.projects.clear()
-    db.session.flush()
     profile.topics = [ProfileTopic(thema=t, staerke=s, bedarf=b) for t, (s, b) in sorted(levels.items())]
     profile.projects = [
         ProfileProject(thema=p.thema, titel=p.titel, status=p.status, link=p.link) for p in data.projekte
     ]
-    db.session.flush()
-    if notify:
-        profile_saved.send(None, kommune_ids=[kommune.id])
-    return profile
 
 
 def _apply_type(profile: Profile, result: TypeResult) -> None:
@@ -141,10 +159,27 @@ def import_profiles(profiles: Iterable[ProfileData], *, is_demo: bool = False) -
         if data.ags not in by_ags:
             raise UnknownKommuneError(data.ags, record=str(number))
     try:
+        # Load the stored profiles with their rows in three queries, clear them with one flush,
+        # then write everything with one more: per-profile queries made 500 profiles take seconds.
+        kommune_ids = [by_ags[p.ags].id for p in profiles]
+        stored = {
+            p.kommune_id: p
+            for p in db.session.scalars(
+                sa.select(Profile)
+                .where(Profile.kommune_id.in_(kommune_ids))
+                .options(selectinload(Profile.topics), selectinload(Profile.projects))
+            )
+        }
+        _clear_rows(list(stored.values()))
         for data in profiles:
-            save_profile(by_ags[data.ags], data, is_demo=is_demo, notify=False)
+            kommune = by_ags[data.ags]
+            profile = stored.get(kommune.id)
+            if profile is None:
+                profile = Profile(kommune_id=kommune.id, kommune=kommune)
+                db.session.add(profile)
+            _fill(profile, data, estimated=False, is_demo=is_demo, user_id=None)
         db.session.flush()
-        profile_saved.send(None, kommune_ids=[by_ags[p.ags].id for p in profiles])
+        profile_saved.send(None, kommune_ids=kommune_ids)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -161,3 +196,55 @@ def all_profiles() -> list[Profile]:
             )
         )
     )
+
+
+def import_profile_file(
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    may_edit: Callable[[Kommune], bool] | None = None,
+) -> int:
+    """Import a profile file (JSON, JSON Lines, CSV, XLSX) all-or-nothing; the CLI and the upload page.
+
+    Raises ProfileImportError naming the file (``display_name``, e.g. the uploaded name), the line or
+    record and the field: for a bad record, an AGS not in the directory, or a Kommune that
+    ``may_edit`` refuses. Nothing is written unless every record passes.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        located = read_profiles_located(path)
+    except ProfileImportError as exc:
+        if name == exc.file:
+            raise
+        raise ProfileImportError(
+            name, exc.message_de, line=exc.line, record=exc.record, field=exc.field
+        ) from None
+    wanted = [data.ags for _where, data in located]
+    by_ags = {k.ags: k for k in db.session.scalars(sa.select(Kommune).where(Kommune.ags.in_(wanted)))}
+    for where, data in located:
+        kommune = by_ags.get(data.ags)
+        if kommune is None:
+            raise ProfileImportError(
+                name, f"AGS {data.ags} ist nicht im Gemeindeverzeichnis.", field="ags", **where
+            )
+        if may_edit is not None and not may_edit(kommune):
+            raise ProfileImportError(
+                name,
+                f"Sie dürfen das Profil von {kommune.name} ({kommune.ags}) nicht bearbeiten. "
+                "Es wurde nichts importiert.",
+                field="ags",
+                **where,
+            )
+    return import_profiles([data for _where, data in located])
+
+
+def export_profile_file(path: str | Path, kommune_ids: Iterable[int] | None = None) -> int:
+    """Write the profiles (all, or those of ``kommune_ids``) to a file; the format follows the extension."""
+    profiles = all_profiles()
+    if kommune_ids is not None:
+        allowed = set(kommune_ids)
+        profiles = [p for p in profiles if p.kommune_id in allowed]
+    profiles.sort(key=lambda p: p.kommune.ags)
+    write_profiles(path, [profile_to_data(p) for p in profiles])
+    return len(profiles)

@@ -89,7 +89,11 @@ def test_kreis_coordinator_approves_gemeinden_of_the_kreis_only(app):
     assert can_approve_membership(admin, outside.id)
 
 
-def test_coordination_providers_extend_coordinated_kommunen(app):
+def test_coordination_providers_extend_coordinated_kommunen(app, monkeypatch):
+    from plattform.accounts import permissions
+
+    # Registered on a copy: a provider left behind would leak into later tests (ids are reused).
+    monkeypatch.setattr(permissions, "_COORDINATION_PROVIDERS", list(permissions._COORDINATION_PROVIDERS))
     kommune = KommuneFactory()
     user = UserFactory()
 

@@ -1,0 +1,161 @@
+"""Forms of the profile domain: type test, profile editor, spreadsheet upload.
+
+The forms only carry values and CSRF; what is valid is decided by ``matching.typology`` and
+``matching.profiles.parse_profile`` (the same rules as the bulk import), and the views put their
+German messages next to the field they name.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - WTForms 3.1/3.2
+
+    def _Choice(value, label):  # stands in for the class
+        return (value, label)
+
+
+from matching.typology import MAX_GOALS
+from matching.vocabulary import (
+    GOAL_LABELS_DE,
+    GOALS,
+    HANDLUNGSFELD_LABELS_DE,
+    HANDLUNGSFELDER,
+    OPEN_FOR,
+    OPEN_FOR_LABELS_DE,
+    PROJECT_STATUSES,
+    TOPIC_LABELS_DE,
+    TOPIC_SLUGS,
+)
+
+GOAL_FIELD_LABELS = (_l("Wichtigstes Ziel"), _l("Zweitwichtigstes Ziel"), _l("Drittwichtigstes Ziel"))
+GOAL_FIELDS: tuple[str, ...] = tuple(f"ziel_{i}" for i in range(1, MAX_GOALS + 1))
+
+# Words next to the numbers, so a level never depends on colour or on knowing the scale.
+STRENGTH_WORDS = {0: _l("keine"), 1: _l("Grundlagen"), 2: _l("Erfahrung"), 3: _l("Expertise")}
+NEED_WORDS = {0: _l("kein Bedarf"), 1: _l("niedrig"), 2: _l("mittel"), 3: _l("hoch")}
+STATUS_LABELS = {"geplant": _l("geplant"), "laufend": _l("laufend"), "abgeschlossen": _l("abgeschlossen")}
+
+
+def strength_field_name(slug: str) -> str:
+    """Form field name of a topic's strength select."""
+    return f"staerke_{slug}"
+
+
+def need_field_name(slug: str) -> str:
+    """Form field name of a topic's need select."""
+    return f"bedarf_{slug}"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (no JavaScript, one label per box)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TypeTestForm(FlaskForm):
+    """Rank up to three of the study's ten goals; optionally save the result for a Kommune."""
+
+    ziel_1 = SelectField(GOAL_FIELD_LABELS[0], validate_choice=False)
+    ziel_2 = SelectField(GOAL_FIELD_LABELS[1], validate_choice=False)
+    ziel_3 = SelectField(GOAL_FIELD_LABELS[2], validate_choice=False)
+    kommune = SelectField(_l("Ergebnis speichern für"), validate_choice=False)
+
+    def __init__(self, *args, kommune_choices: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        goal_choices = [
+            _Choice("", str(_l("– bitte wählen –"))),
+            *(_Choice(g, GOAL_LABELS_DE[g]) for g in GOALS),
+        ]
+        for name in GOAL_FIELDS:
+            self[name].choices = goal_choices
+        no_save = _Choice("", str(_l("nicht speichern, nur Ergebnis ansehen")))
+        self.kommune.choices = [no_save, *(_Choice(v, label) for v, label in kommune_choices or [])]
+
+    def ranking(self, formdata) -> list[str]:
+        """The ranked goals as sent: ziel_1, ziel_2, … in order, empty trailing selects dropped.
+
+        Also reads ziel_4 and beyond, so a request with more than three goals is refused with the
+        typology's message rather than silently cut.
+        """
+        sent: dict[int, str] = {}
+        for key in formdata:
+            if key.startswith("ziel_") and key[5:].isdigit():
+                sent[int(key[5:])] = formdata.get(key, "").strip()
+        ranking = [sent.get(n, "") for n in range(1, max(sent, default=0) + 1)]
+        while ranking and not ranking[-1]:
+            ranking.pop()
+        return ranking
+
+
+class ProjectForm(Form):
+    """One project row of the editor (no CSRF of its own: it lives inside the editor form)."""
+
+    thema = SelectField(_l("Thema"), validate_choice=False)
+    titel = StringField(_l("Titel"))
+    status = SelectField(
+        _l("Status"),
+        choices=lambda: [_Choice(s, str(STATUS_LABELS[s])) for s in PROJECT_STATUSES],
+        validate_choice=False,
+    )
+    link = StringField(_l("Link"))
+    entfernen = BooleanField(_l("Projekt entfernen"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thema.choices = [("", str(_l("– Thema wählen –")))] + [
+            (s, TOPIC_LABELS_DE[s]) for s in TOPIC_SLUGS
+        ]
+
+
+class ProfileEditorForm(FlaskForm):
+    """The whole profile on one page: strengths and needs per topic, fields, openness, reach, projects."""
+
+    handlungsfelder = MultiCheckboxField(
+        _l("Handlungsfelder"),
+        choices=[_Choice(s, HANDLUNGSFELD_LABELS_DE[s]) for s in HANDLUNGSFELDER],
+        validate_choice=False,
+    )
+    offen_fuer = MultiCheckboxField(
+        _l("Offen für"), choices=[_Choice(s, OPEN_FOR_LABELS_DE[s]) for s in OPEN_FOR], validate_choice=False
+    )
+    reichweite_km = StringField(_l("Reichweite in km"))
+    projekte = FieldList(FormField(ProjectForm), min_entries=0)
+
+
+def _strength_choices() -> list[tuple[str, str]]:
+    """Translated at render time, not at import."""
+    return [_Choice(str(n), f"{n} – {STRENGTH_WORDS[n]}") for n in range(4)]
+
+
+def _need_choices() -> list[tuple[str, str]]:
+    """Translated at render time, not at import."""
+    return [_Choice(str(n), f"{n} – {NEED_WORDS[n]}") for n in range(4)]
+
+
+for _slug in TOPIC_SLUGS:
+    setattr(
+        ProfileEditorForm,
+        strength_field_name(_slug),
+        SelectField(
+            _l("kann ich anderen beibringen"), choices=_strength_choices, default="0", validate_choice=False
+        ),
+    )
+    setattr(
+        ProfileEditorForm,
+        need_field_name(_slug),
+        SelectField(_l("möchte ich lernen"), choices=_need_choices, default="0", validate_choice=False),
+    )
+
+
+class UploadForm(FlaskForm):
+    """A profile file from a coordinator's spreadsheet (CSV, XLSX) or a JSON export."""
+
+    datei = FileField(_l("Datei mit Profilen"))

@@ -1,0 +1,115 @@
+"""A newcomer in Chromium: logs in, takes the type test, fills the profile (with a mistake on the way)
+and sees it on the Kommune page; every page passes axe. The type test also works by keyboard alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from plattform.extensions import db
+from plattform.kommunen.services import get_by_ags
+from tests.a11y import assert_accessible
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.browser
+
+KREUZAU = "05358028"
+
+
+def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, tmp_path):
+    user = MembershipFactory(kommune=get_by_ags(KREUZAU)).user
+    db.session.commit()
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    page.get_by_role("link", name="Typtest").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Typtest")
+    assert_accessible(page)
+    page.get_by_label("Wichtigstes Ziel", exact=True).select_option(
+        label="Bürgernahe und offene Verwaltung stärken"
+    )
+    page.get_by_label("Zweitwichtigstes Ziel").select_option(label="Attraktivität der Kommune stärken")
+    page.get_by_label("Drittwichtigstes Ziel").select_option(
+        label="Effizienz und Effektivität der Verwaltung erhöhen"
+    )
+    assert page.get_by_label("Ergebnis speichern für").input_value() == KREUZAU
+    page.get_by_role("button", name="Ergebnis anzeigen").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Die Serviceorientierten"
+    assert page.get_by_text("Wir l(i)eben und gestalten Service!").first.is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Profil von Kreuzau ausfüllen").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Profil bearbeiten: Kreuzau"
+    assert page.locator(".km-estimated").count() > 0  # the estimate is marked until saved
+    assert_accessible(page)
+    lotsen = page.get_by_role("group", name="Digitallotsen", exact=True)
+    lotsen.get_by_label("möchte ich lernen").select_option("3")
+    page.get_by_label("Verwaltungshandeln").check()
+    page.get_by_label("Reichweite in km").fill("dreißig")
+    page.get_by_role("group", name="Projekt 1").get_by_label("Thema").select_option(label="Digitallotsen")
+    page.get_by_role("group", name="Projekt 1").get_by_label("Titel").fill("Team von Digitallotsen aufbauen")
+    page.get_by_role("button", name="Profil speichern").click()
+
+    error = page.locator("#reichweite_km-fehler")
+    assert "keine Zahl" in error.inner_text()
+    assert page.get_by_label("Reichweite in km").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    page.get_by_label("Reichweite in km").fill("30")
+    page.get_by_role("button", name="Profil speichern").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Kreuzau"
+    profile = page.locator("section.km-profile")
+    assert "Digitallotsen" in profile.inner_text()
+    assert "Priorität 3 – hoch" in profile.inner_text()
+    assert "Team von Digitallotsen aufbauen" in profile.inner_text()
+    assert "geschätzt" not in profile.inner_text()
+    assert "30 km" in profile.inner_text()
+    assert_accessible(page)
+    page.screenshot(path=str(tmp_path / "kreuzau-profil.png"), full_page=True)
+
+
+def test_type_test_by_keyboard_alone(page, demo_region):
+    page.goto("/profil/typtest")
+    page.locator("#ziel_1").focus()
+    page.keyboard.press("K")  # type-ahead: "Kommunale Daseinsvorsorge weiterentwickeln"
+    assert page.locator("#ziel_1").input_value() == "daseinsvorsorge"
+    page.keyboard.press("Tab")
+    page.keyboard.press("W")
+    assert page.locator("#ziel_2").input_value() == "wirtschaft"
+    page.keyboard.press("Tab")
+    page.keyboard.press("I")
+    assert page.locator("#ziel_3").input_value() == "innovation"
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/typtest/ergebnis**")
+    assert page.get_by_role("heading", level=1).inner_text() == "Die Community Manager"
+
+
+def test_type_test_errors_in_the_browser_are_accessible(page, demo_region):
+    page.goto("/profil/typtest")
+    page.get_by_label("Wichtigstes Ziel", exact=True).select_option("effizienz")
+    page.get_by_label("Zweitwichtigstes Ziel").select_option("effizienz")
+    page.get_by_role("button", name="Ergebnis anzeigen").click()
+    assert "mehrfach ausgewählt" in page.locator("#ziel_2-fehler").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Zweitwichtigstes Ziel").select_option("")
+    page.get_by_label("Wichtigstes Ziel", exact=True).select_option("")
+    page.get_by_role("button", name="Ergebnis anzeigen").click()
+    assert "mindestens ein" in page.locator("#ziele-fehler").inner_text()
+    assert_accessible(page)
+
+
+def test_profile_pages_fit_a_phone_screen(browser, live_server, demo_region):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="de-DE")
+    page = context.new_page()
+    overflow = {}
+    for path in ("/profil/typtest", "/profil/typtest/ergebnis?ziel=effizienz&ziel=daseinsvorsorge"):
+        page.goto(f"{live_server}{path}")
+        overflow[path] = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert all(v <= 0 for v in overflow.values()), overflow
