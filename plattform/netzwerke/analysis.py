@@ -120,6 +120,10 @@ class CoverageView:
     outside_kommunen: dict[str, Kommune]
     profiled: int
 
+    def names(self, ags_list) -> list[str]:
+        """Short names of members for a collection of AGS, alphabetically."""
+        return sorted(self.by_ags[a].short_name for a in ags_list if a in self.by_ags)
+
     @property
     def topics(self) -> list[str]:
         """Topics anyone in the network teaches or needs, by German label."""
