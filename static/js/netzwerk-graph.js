@@ -87,7 +87,19 @@
         }
       ]
     });
-    cy.fit(undefined, 40);
+    // The server's spring layout pushes isolated members far out and squeezes clusters together;
+    // a force layout started from those positions (no randomness) spreads the labels readably.
+    cy.layout({
+      name: "cose",
+      randomize: false,
+      animate: false,
+      fit: true,
+      padding: 40,
+      nodeRepulsion: function () { return 400000; },
+      idealEdgeLength: function () { return 110; },
+      componentSpacing: 80,
+      nodeOverlap: 20
+    }).run();
     window.addEventListener("resize", function () {
       cy.resize();
       cy.fit(undefined, 40);
