@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
 from matching.vocabulary import TOPIC_LABELS_DE
-from plattform.accounts.permissions import acting_kommune_ids, can_act_for
+from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coordinated_kommune_ids
 from plattform.accounts.services import get_user_by_email
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -57,6 +57,7 @@ from plattform.profile.formats import FORMATS, ProfileImportError
 from plattform.profile.services import UnknownKommuneError
 from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
+from plattform.projekte.services import may_create_from
 from plattform.projekte.tasks import recompute_proposals
 
 
@@ -311,7 +312,10 @@ def themen(netzwerk_id: int):
     proposals = network_proposals(netzwerk)
     forms = {}
     mine = acting_kommune_ids(current_user)
+    coordinated = coordinated_kommune_ids(current_user)
     for p in proposals:
+        if not may_create_from(p, is_admin=current_user.is_admin, acting=mine, coordinated=coordinated):
+            continue
         form = KommuneChoiceForm(prefix=f"v{p.id}")
         creators = [k for k in p.member_kommunen if k.id in mine]
         form.kommune_id.choices = [(k.id, k.name) for k in creators]

@@ -88,6 +88,14 @@ def propose_project(
     return project
 
 
+def may_create_from(
+    proposal: ProjectProposal, *, is_admin: bool, acting: set[int], coordinated: set[int]
+) -> bool:
+    """Who may turn a proposal into a project: an officer of a member, the lead's coordination, admins."""
+    members = {k.id for k in proposal.member_kommunen}
+    return is_admin or bool(members & acting) or proposal.lead_kommune_id in coordinated
+
+
 def create_from_proposal(
     proposal: ProjectProposal, *, acting_kommune_id: int | None, user_id: int | None = None
 ) -> SharedProject:

@@ -24,6 +24,7 @@ from plattform.projekte.services import (
     join_project,
     leave_project,
     list_projects,
+    may_create_from,
     propose_project,
     set_status,
 )
@@ -236,16 +237,16 @@ def status(project_id: int):
     return redirect(url_for("projekte.detail", project_id=project.id), 303)
 
 
-def _may_create_from(proposal: ProjectProposal) -> tuple[bool, list[Kommune]]:
+def _may_create_from(
+    proposal: ProjectProposal, mine: list[Kommune], coordinated: set[int]
+) -> tuple[bool, list[Kommune]]:
     """Whether the user may turn the proposal into a project, and for which of their Kommunen."""
     members = {k.id for k in proposal.member_kommunen}
-    mine = [k for k in _acting_kommunen() if k.id in members]
-    allowed = (
-        bool(mine)
-        or current_user.is_admin
-        or proposal.lead_kommune_id in coordinated_kommune_ids(current_user)
+    creators = [k for k in mine if k.id in members]
+    allowed = may_create_from(
+        proposal, is_admin=current_user.is_admin, acting={k.id for k in mine}, coordinated=coordinated
     )
-    return allowed, mine
+    return allowed, creators
 
 
 @bp.get("/vorschlaege")
@@ -253,12 +254,13 @@ def _may_create_from(proposal: ProjectProposal) -> tuple[bool, list[Kommune]]:
 def vorschlaege():
     """ "Gemeinsame Projekte in Ihrer Nähe": stored proposals for the user's (or coordinated) Kommunen."""
     mine = _acting_kommunen()
-    ids = {k.id for k in mine} | coordinated_kommune_ids(current_user)
+    coordinated = coordinated_kommune_ids(current_user)
+    ids = {k.id for k in mine} | coordinated
     thema = request.args.get("thema") if request.args.get("thema") in TOPIC_LABELS_DE else None
     proposals = proposals_for(ids, thema)
     forms = {}
     for p in proposals:
-        allowed, creators = _may_create_from(p)
+        allowed, creators = _may_create_from(p, mine, coordinated)
         if allowed:
             form = KommuneChoiceForm(prefix=f"v{p.id}")
             form.kommune_id.choices = [(k.id, k.name) for k in creators]
@@ -285,7 +287,7 @@ def aus_vorschlag(proposal_id: int):
     if proposal is None:
         flash(_("Dieser Vorschlag ist nicht mehr aktuell. Bitte sehen Sie die aktuelle Liste an."), "error")
         return redirect(url_for("projekte.vorschlaege"), 303)
-    allowed, mine = _may_create_from(proposal)
+    allowed, mine = _may_create_from(proposal, _acting_kommunen(), coordinated_kommune_ids(current_user))
     if not allowed:
         abort(403)
     acting = None

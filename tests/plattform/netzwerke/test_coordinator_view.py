@@ -170,3 +170,17 @@ def test_demo_step_builds_kdvz_with_a_dog_tax_proposal_led_from_kreis_dueren(app
     dog = [p for p in network_proposals(kdvz) if p.thema == HUND]
     assert dog and dog[0].lead.ags.startswith("05358")
     assert db.session.query(Partnership).count() == 12
+
+
+def test_no_create_button_for_a_proposal_whose_lead_the_coordinator_does_not_coordinate(client, app, login):
+    _, ring, experienced, _ = ring_scenario()
+    coordinator = UserFactory()
+    netzwerk = create_netzwerk("Teilnetz", "frei", coordinators=[coordinator])
+    for kommune in (ring[0], ring[1]):
+        add_member(netzwerk, kommune)
+    db.session.commit()
+    recompute()
+    login(coordinator)
+    proposals = client.get(f"/netzwerke/{netzwerk.id}/themen").text.split('id="vorschlaege"')[1]
+    assert "Hundesteuer digital" in proposals and experienced.name in proposals
+    assert "Als gemeinsames Projekt anlegen" not in proposals
