@@ -12,7 +12,16 @@ from plattform.config import PROJECT_ROOT, check_production_safety, load_config
 from plattform.core.security import register_security_headers
 
 # One sub-package per domain; each exposes `bp` (a blueprint) and may expose `beat_schedule()`.
-DOMAINS: tuple[str, ...] = ("core", "kommunen", "accounts", "profile", "kontakte", "digest")
+DOMAINS: tuple[str, ...] = (
+    "core",
+    "kommunen",
+    "accounts",
+    "profile",
+    "kontakte",
+    "projekte",
+    "netzwerke",
+    "digest",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:

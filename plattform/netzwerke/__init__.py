@@ -1,0 +1,16 @@
+"""Networks of Kommunen and the coordinator's view of them (graph, coverage, duplication, exports)."""
+
+from flask import Blueprint
+from flask_login import current_user
+
+from plattform.accounts.permissions import register_coordination_provider
+from plattform.core.navigation import register_nav
+
+bp = Blueprint("netzwerke", __name__, url_prefix="/netzwerke", cli_group="netzwerke")
+
+register_nav("netzwerke.liste", "Netzwerke", 50, visible=lambda: current_user.is_authenticated)
+
+from plattform.netzwerke import demo, sections, tasks, views  # noqa: E402, F401
+from plattform.netzwerke.services import coordinated_member_ids  # noqa: E402
+
+register_coordination_provider(coordinated_member_ids)

@@ -1,0 +1,25 @@
+"""Shared projects of several Kommunen and the proposals that suggest them ("one does it, many reuse it")."""
+
+from celery.schedules import crontab
+from flask import Blueprint
+from flask_login import current_user
+
+from plattform.core.navigation import register_nav
+
+bp = Blueprint("projekte", __name__, url_prefix="/projekte", cli_group="projekte")
+
+
+def beat_schedule(app) -> dict:
+    """Recompute the stored proposals every night, after the suggestions."""
+    return {
+        "projekte-recompute-proposals": {
+            "task": "projekte.recompute_proposals",
+            "schedule": crontab(hour=3, minute=30),
+        }
+    }
+
+
+register_nav("projekte.liste", "Gemeinsame Projekte", 40)
+register_nav("projekte.vorschlaege", "Projektvorschläge", 41, visible=lambda: current_user.is_authenticated)
+
+from plattform.projekte import cli, sections, tasks, views  # noqa: E402, F401

@@ -1,0 +1,242 @@
+"""Shared-project proposals and duplication reports: profiles in, matching.projekte, rows out.
+
+The engine (matching.projekte) works on arrays; this module translates stored profiles and Kommunen
+into its TopicStates, runs it and persists the latest result so pages read it without recomputing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from matching.projekte import (
+    STATUS_CODES,
+    DuplicationEntry,
+    KommuneProfile,
+    TopicStates,
+    duplication_report,
+    propose_projects,
+)
+from matching.projekte import (
+    ProjectProposal as EngineProposal,
+)
+from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.extensions import db
+from plattform.kommunen.models import Kommune, Land, utcnow
+from plattform.profile.models import Profile
+from plattform.projekte.models import (
+    ProjectDuplication,
+    ProjectProposal,
+    ProjectProposalMember,
+    SharedProject,
+    SharedProjectMember,
+)
+
+log = logging.getLogger(__name__)
+
+# Kreis kinds whose Destatis name lacks the word "Kreis" ("Düren" is the Kreis, "Düren, Stadt" the town).
+_KREIS_PREFIX = {"kreis": "Kreis", "landkreis": "Landkreis"}
+
+
+def kreis_display_name(kreis: Kommune) -> str:
+    """ "Kreis Düren", "Landkreis Karlsruhe", "Städteregion Aachen", "Mannheim": unambiguous in a sentence."""
+    prefix = _KREIS_PREFIX.get(kreis.kind)
+    name = kreis.short_name
+    if prefix and not name.lower().startswith(("kreis", "landkreis", "städteregion", "region")):
+        return f"{prefix} {name}"
+    return name
+
+
+@dataclass(frozen=True)
+class LoadedStates:
+    """The engine input and the Kommunen behind its rows."""
+
+    states: TopicStates
+    kommunen: dict[str, Kommune]
+
+
+def _profile_query(kommune_ids: Collection[int] | None):
+    stmt = (
+        sa.select(Profile)
+        .join(Kommune, Kommune.id == Profile.kommune_id)
+        .where(Kommune.active.is_(True))
+        .options(
+            selectinload(Profile.topics),
+            selectinload(Profile.projects),
+            selectinload(Profile.kommune).selectinload(Kommune.kreis),
+        )
+        .order_by(Kommune.ags)
+    )
+    if kommune_ids is not None:
+        stmt = stmt.where(Profile.kommune_id.in_(list(kommune_ids)))
+    return stmt
+
+
+def kommune_profile(profile: Profile) -> KommuneProfile:
+    """The engine's view of one stored profile and its Kommune."""
+    k = profile.kommune
+    projects: dict[str, str] = {}
+    for p in profile.projects:
+        # Several projects on one topic: the most advanced status counts.
+        if p.thema in TOPIC_LABELS_DE and STATUS_CODES.get(p.status, 0) > STATUS_CODES.get(
+            projects.get(p.thema), 0
+        ):
+            projects[p.thema] = p.status
+    kreis = k.kreis.ags if k.kreis is not None else (k.ags if k.is_kreis else None)
+    return KommuneProfile(
+        ags=k.ags,
+        name=k.short_name,
+        lat=k.lat if k.lat is not None else math.nan,
+        lon=k.lon if k.lon is not None else math.nan,
+        reach_km=float(profile.reichweite_km or 50),
+        kreis=kreis,
+        land=k.land_schluessel,
+        needs={t: v for t, v in profile.bedarfe.items() if t in TOPIC_LABELS_DE},
+        strengths={t: v for t, v in profile.staerken.items() if t in TOPIC_LABELS_DE},
+        projects=projects,
+    )
+
+
+def load_states(kommune_ids: Collection[int] | None = None) -> LoadedStates:
+    """TopicStates of all profiled active Kommunen (or of the given ones), with the Kommune per AGS."""
+    profiles = list(db.session.scalars(_profile_query(kommune_ids)))
+    rows = [kommune_profile(p) for p in profiles]
+    return LoadedStates(TopicStates.from_profiles(rows), {p.kommune.ags: p.kommune for p in profiles})
+
+
+def shared_project_ags(kommune_ids: Collection[int] | None = None) -> dict[str, set[str]]:
+    """Topic → AGS of Kommunen already in a shared project on it (joined or invited, any status)."""
+    stmt = (
+        sa.select(SharedProject.thema, Kommune.ags)
+        .join(SharedProjectMember, SharedProjectMember.project_id == SharedProject.id)
+        .join(Kommune, Kommune.id == SharedProjectMember.kommune_id)
+    )
+    lead_stmt = sa.select(SharedProject.thema, Kommune.ags).join(
+        Kommune, Kommune.id == SharedProject.lead_kommune_id
+    )
+    result: dict[str, set[str]] = {}
+    for thema, ags in [*db.session.execute(stmt), *db.session.execute(lead_stmt)]:
+        result.setdefault(thema, set()).add(ags)
+    return result
+
+
+def compute_proposals(topics: Iterable[str] | None = None) -> tuple[LoadedStates, list[EngineProposal]]:
+    """Run the engine over all profiles, leaving out Kommunen already in a shared project on the topic."""
+    loaded = load_states()
+    topic_list = list(topics) if topics is not None else None
+    if loaded.states.n == 0:
+        return loaded, []
+    proposals = propose_projects(loaded.states, topic_list, in_shared_project=shared_project_ags())
+    return loaded, proposals
+
+
+def duplication_by_kreis_and_land(loaded: LoadedStates) -> list[tuple[str, DuplicationEntry]]:
+    """The duplication report per Kreis and per Land, as (ebene, entry) pairs."""
+    states = loaded.states
+    if states.n == 0:
+        return []
+    in_project = shared_project_ags()
+    kreis_keys = {k for k in (states.kreis or ()) if k}
+    kreis_names = {
+        k.ags: kreis_display_name(k)
+        for k in db.session.scalars(sa.select(Kommune).where(Kommune.ags.in_(kreis_keys)))
+    }
+    land_names = dict(db.session.execute(sa.select(Land.schluessel, Land.name)).all())
+    by_kreis = duplication_report(states, None, kreis_names, in_shared_project=in_project)
+    by_land = duplication_report(
+        states,
+        dict(zip(states.ags, states.land or (None,) * states.n, strict=True)),
+        land_names,
+        in_shared_project=in_project,
+        min_count=3,
+    )
+    return [("kreis", e) for e in by_kreis] + [("land", e) for e in by_land]
+
+
+def recompute() -> dict[str, int]:
+    """Replace the stored proposals and duplication reports by a fresh run (one transaction)."""
+    loaded, proposals = compute_proposals()
+    duplications = duplication_by_kreis_and_land(loaded)
+    ids = {ags: k.id for ags, k in loaded.kommunen.items()}
+    now = utcnow()
+    try:
+        db.session.execute(sa.delete(ProjectProposalMember))
+        db.session.execute(sa.delete(ProjectProposal))
+        db.session.execute(sa.delete(ProjectDuplication))
+        for p in proposals:
+            row = ProjectProposal(
+                thema=p.thema,
+                lead_kommune_id=ids[p.lead_ags],
+                explanation_de=p.explanation_de,
+                span_km=p.span_km,
+                score=p.score,
+                computed_at=now,
+            )
+            row.entries = [ProjectProposalMember(kommune_id=ids[a], rolle="mitglied") for a in p.members] + [
+                ProjectProposalMember(kommune_id=ids[a], rolle="nachnutzung")
+                for a in p.reuse_from
+                if a not in p.members
+            ]
+            db.session.add(row)
+        for ebene, e in duplications:
+            db.session.add(
+                ProjectDuplication(
+                    ebene=ebene,
+                    group_key=e.group,
+                    group_name=e.group_name,
+                    thema=e.thema,
+                    count=e.count,
+                    ags=list(e.ags),
+                    text_de=e.text_de,
+                    computed_at=now,
+                )
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info(
+        "Projektvorschläge neu berechnet / proposals recomputed: %d, %d", len(proposals), len(duplications)
+    )
+    return {"proposals": len(proposals), "duplications": len(duplications)}
+
+
+def proposals_for(kommune_ids: Collection[int], thema: str | None = None) -> list[ProjectProposal]:
+    """Stored proposals in which one of the Kommunen is a member, best first."""
+    if not kommune_ids:
+        return []
+    stmt = (
+        sa.select(ProjectProposal)
+        .where(
+            ProjectProposal.id.in_(
+                sa.select(ProjectProposalMember.proposal_id).where(
+                    ProjectProposalMember.kommune_id.in_(list(kommune_ids)),
+                    ProjectProposalMember.rolle == "mitglied",
+                )
+            )
+        )
+        .options(
+            selectinload(ProjectProposal.entries).selectinload(ProjectProposalMember.kommune),
+            selectinload(ProjectProposal.lead),
+        )
+        .order_by(ProjectProposal.score.desc(), ProjectProposal.thema, ProjectProposal.id)
+    )
+    if thema:
+        stmt = stmt.where(ProjectProposal.thema == thema)
+    return list(db.session.scalars(stmt))
+
+
+def duplications_for_kreis(kreis_ags: str) -> list[ProjectDuplication]:
+    """The stored duplication lines of one Kreis, largest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ProjectDuplication)
+            .where(ProjectDuplication.ebene == "kreis", ProjectDuplication.group_key == kreis_ags)
+            .order_by(ProjectDuplication.count.desc(), ProjectDuplication.thema)
+        )
+    )

@@ -1,0 +1,313 @@
+"""Pages of shared projects: list, detail, propose, join, leave, hand over, close, proposals."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coordinated_kommune_ids
+from plattform.extensions import db
+from plattform.kommunen.models import Kommune
+from plattform.projekte import bp
+from plattform.projekte.forms import CloseForm, HandOverForm, KommuneChoiceForm, ProposeForm, StatusForm
+from plattform.projekte.models import PROJECT_STATUS_LABELS_DE, ProjectProposal
+from plattform.projekte.proposals import duplications_for_kreis, proposals_for
+from plattform.projekte.services import (
+    ProjectError,
+    close_project,
+    create_from_proposal,
+    get_project,
+    hand_over_lead,
+    join_project,
+    leave_project,
+    list_projects,
+    may_create_from,
+    propose_project,
+    set_status,
+)
+
+
+def _acting_kommunen() -> list[Kommune]:
+    """The Kommunen the current user may act for, by name."""
+    ids = acting_kommune_ids(current_user)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+
+
+def _project_or_404(project_id: int):
+    project = get_project(project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _may_steer(project) -> bool:
+    """Officers of the lead Kommune (and administrators) hand over the lead, change status and close."""
+    return current_user.is_authenticated and (
+        current_user.is_admin or can_act_for(current_user, project.lead_kommune_id)
+    )
+
+
+@bp.get("/")
+def liste():
+    """All shared projects, filterable by status and topic."""
+    status = request.args.get("status") or None
+    thema = request.args.get("thema") or None
+    if status not in PROJECT_STATUS_LABELS_DE:
+        status = None
+    if thema not in TOPIC_LABELS_DE:
+        thema = None
+    return render_template(
+        "projekte/liste.html",
+        projects=list_projects(status, thema),
+        status=status,
+        thema=thema,
+        status_labels=PROJECT_STATUS_LABELS_DE,
+        topic_labels=TOPIC_LABELS_DE,
+    )
+
+
+@bp.get("/<int:project_id>")
+def detail(project_id: int):
+    """A project: topic, lead, members, status, result; the actions the visitor may take."""
+    project = _project_or_404(project_id)
+    mine = _acting_kommunen() if current_user.is_authenticated else []
+    joinable = [k for k in mine if (m := project.member_for(k.id)) is None or m.status != "beigetreten"]
+    leavable = [k for k in mine if project.member_for(k.id) is not None and k.id != project.lead_kommune_id]
+    join_form = KommuneChoiceForm(prefix="beitreten")
+    join_form.kommune_id.choices = [(k.id, k.name) for k in joinable]
+    leave_form = KommuneChoiceForm(prefix="verlassen")
+    leave_form.kommune_id.choices = [(k.id, k.name) for k in leavable]
+    status_form = StatusForm(status=project.status)
+    return render_template(
+        "projekte/detail.html",
+        project=project,
+        topic_labels=TOPIC_LABELS_DE,
+        join_form=join_form if joinable and not project.is_closed else None,
+        leave_form=leave_form if leavable and not project.is_closed else None,
+        status_form=status_form,
+        may_steer=_may_steer(project) and not project.is_closed,
+    )
+
+
+def _chosen_kommune(form: KommuneChoiceForm, allowed: list[Kommune]) -> int:
+    """The Kommune id posted by the form, which the user must be allowed to act for (else 403)."""
+    form.kommune_id.choices = [(k.id, k.name) for k in allowed]
+    raw = request.form.get(form.kommune_id.name)
+    try:
+        kommune_id = int(raw) if raw else (allowed[0].id if len(allowed) == 1 else None)
+    except ValueError:
+        kommune_id = None
+    if kommune_id is None or not can_act_for(current_user, kommune_id):
+        abort(403)
+    return kommune_id
+
+
+@bp.post("/<int:project_id>/beitreten")
+@login_required
+def beitreten(project_id: int):
+    """Join a project (or accept an invitation) for one of the user's Kommunen."""
+    project = _project_or_404(project_id)
+    kommune_id = _chosen_kommune(KommuneChoiceForm(prefix="beitreten"), _acting_kommunen())
+    try:
+        join_project(project, kommune_id)
+        db.session.commit()
+        flash(_("Ihre Kommune ist dem Projekt beigetreten."), "success")
+    except ProjectError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("projekte.detail", project_id=project_id), 303)
+
+
+@bp.post("/<int:project_id>/verlassen")
+@login_required
+def verlassen(project_id: int):
+    """Leave a project (or decline an invitation)."""
+    project = _project_or_404(project_id)
+    kommune_id = _chosen_kommune(KommuneChoiceForm(prefix="verlassen"), _acting_kommunen())
+    try:
+        leave_project(project, kommune_id)
+        db.session.commit()
+        flash(_("Ihre Kommune ist aus dem Projekt ausgetreten."), "success")
+    except ProjectError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("projekte.detail", project_id=project_id), 303)
+
+
+@bp.route("/neu", methods=["GET", "POST"])
+@login_required
+def neu():
+    """Propose a new shared project from scratch; the proposing Kommune leads."""
+    mine = _acting_kommunen()
+    if not mine:
+        abort(403)
+    form = ProposeForm()
+    form.kommune_id.choices = [(k.id, k.name) for k in mine]
+    if request.method == "GET" and request.args.get("thema") in TOPIC_LABELS_DE:
+        form.thema.data = request.args["thema"]
+    if form.validate_on_submit():
+        if not can_act_for(current_user, form.kommune_id.data):
+            abort(403)
+        lead = db.session.get(Kommune, form.kommune_id.data)
+        try:
+            project = propose_project(
+                lead, form.thema.data, form.titel.data, form.beschreibung.data, user_id=current_user.id
+            )
+            db.session.commit()
+        except ProjectError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Das Projekt ist angelegt. Andere Kommunen können jetzt beitreten."), "success")
+            return redirect(url_for("projekte.detail", project_id=project.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("projekte/neu.html", form=form), status
+
+
+@bp.route("/<int:project_id>/federfuehrung", methods=["GET", "POST"])
+@login_required
+def federfuehrung(project_id: int):
+    """Hand the lead to another joined member (officers of the lead Kommune only)."""
+    project = _project_or_404(project_id)
+    if not _may_steer(project):
+        abort(403)
+    form = HandOverForm()
+    form.new_lead_id.choices = [
+        (m.kommune_id, m.kommune.name) for m in project.joined() if m.kommune_id != project.lead_kommune_id
+    ]
+    if form.validate_on_submit():
+        try:
+            hand_over_lead(project, form.new_lead_id.data)
+            db.session.commit()
+        except ProjectError as exc:
+            db.session.rollback()
+            form.new_lead_id.errors = [str(exc)]
+        else:
+            flash(_("Die Federführung ist übergeben."), "success")
+            return redirect(url_for("projekte.detail", project_id=project.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("projekte/federfuehrung.html", project=project, form=form), status
+
+
+@bp.route("/<int:project_id>/abschliessen", methods=["GET", "POST"])
+@login_required
+def abschliessen(project_id: int):
+    """Close the project with its result (officers of the lead Kommune only)."""
+    project = _project_or_404(project_id)
+    if not _may_steer(project):
+        abort(403)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            close_project(project, form.ergebnis.data, form.nachnutzung.data)
+            db.session.commit()
+        except ProjectError as exc:
+            db.session.rollback()
+            form.ergebnis.errors = [str(exc)]
+        else:
+            flash(_("Das Projekt ist abgeschlossen."), "success")
+            return redirect(url_for("projekte.detail", project_id=project.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("projekte/abschliessen.html", project=project, form=form), status
+
+
+@bp.post("/<int:project_id>/status")
+@login_required
+def status(project_id: int):
+    """Change the status of a running project (officers of the lead Kommune only)."""
+    project = _project_or_404(project_id)
+    if not _may_steer(project):
+        abort(403)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            set_status(project, form.status.data)
+            db.session.commit()
+            flash(_("Der Status ist geändert."), "success")
+        except ProjectError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        flash(_("Bitte wählen Sie einen gültigen Status."), "error")
+    return redirect(url_for("projekte.detail", project_id=project.id), 303)
+
+
+def _may_create_from(
+    proposal: ProjectProposal, mine: list[Kommune], coordinated: set[int]
+) -> tuple[bool, list[Kommune]]:
+    """Whether the user may turn the proposal into a project, and for which of their Kommunen."""
+    members = {k.id for k in proposal.member_kommunen}
+    creators = [k for k in mine if k.id in members]
+    allowed = may_create_from(
+        proposal, is_admin=current_user.is_admin, acting={k.id for k in mine}, coordinated=coordinated
+    )
+    return allowed, creators
+
+
+@bp.get("/vorschlaege")
+@login_required
+def vorschlaege():
+    """ "Gemeinsame Projekte in Ihrer Nähe": stored proposals for the user's (or coordinated) Kommunen."""
+    mine = _acting_kommunen()
+    coordinated = coordinated_kommune_ids(current_user)
+    ids = {k.id for k in mine} | coordinated
+    thema = request.args.get("thema") if request.args.get("thema") in TOPIC_LABELS_DE else None
+    proposals = proposals_for(ids, thema)
+    forms = {}
+    for p in proposals:
+        allowed, creators = _may_create_from(p, mine, coordinated)
+        if allowed:
+            form = KommuneChoiceForm(prefix=f"v{p.id}")
+            form.kommune_id.choices = [(k.id, k.name) for k in creators]
+            forms[p.id] = form
+    kreise = {k.kreis for k in mine if k.kreis is not None} | {k for k in mine if k.is_kreis}
+    duplications = [
+        (kreis, duplications_for_kreis(kreis.ags)) for kreis in sorted(kreise, key=lambda k: k.name)
+    ]
+    return render_template(
+        "projekte/vorschlaege.html",
+        proposals=proposals,
+        forms=forms,
+        duplications=[(k, d) for k, d in duplications if d],
+        topic_labels=TOPIC_LABELS_DE,
+        thema=thema,
+    )
+
+
+@bp.post("/vorschlaege/<int:proposal_id>/anlegen")
+@login_required
+def aus_vorschlag(proposal_id: int):
+    """Turn a proposal into an open project: lead as proposed, the other Kommunen invited."""
+    proposal = db.session.get(ProjectProposal, proposal_id)
+    if proposal is None:
+        flash(_("Dieser Vorschlag ist nicht mehr aktuell. Bitte sehen Sie die aktuelle Liste an."), "error")
+        return redirect(url_for("projekte.vorschlaege"), 303)
+    allowed, mine = _may_create_from(proposal, _acting_kommunen(), coordinated_kommune_ids(current_user))
+    if not allowed:
+        abort(403)
+    acting = None
+    if mine:
+        raw = request.form.get(f"v{proposal_id}-kommune_id")
+        acting = int(raw) if raw and raw.isdigit() else mine[0].id
+        if acting not in {k.id for k in mine}:
+            abort(403)
+    try:
+        project = create_from_proposal(proposal, acting_kommune_id=acting, user_id=current_user.id)
+        db.session.commit()
+    except ProjectError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("projekte.vorschlaege"), 303)
+    flash(
+        _(
+            "Das Projekt ist angelegt. Die anderen Kommunen des Vorschlags sind eingeladen "
+            "und treten mit einem Klick bei."
+        ),
+        "success",
+    )
+    return redirect(url_for("projekte.detail", project_id=project.id), 303)

@@ -1,0 +1,139 @@
+"""The Kreis Düren coordinator in Chromium (demo data): graph, coverage matrix, a proposal with its lead;
+every page of projects and networks passes axe, forms with errors included."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from plattform.core.demo import seed_demo
+from plattform.extensions import db
+from plattform.kommunen.services import get_by_ags
+from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
+from plattform.netzwerke.services import get_by_name
+from tests.a11y import assert_accessible
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(app):
+    """The full demo data set, as `flask demo seed` builds it."""
+    for _line in seed_demo():
+        pass
+    db.session.commit()
+    return get_by_name(KDVZ_NAME)
+
+
+def _login(page, email: str, password: str) -> None:
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(page, demo, tmp_path):
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.get_by_role("link", name="Netzwerke").first.click()
+    assert_accessible(page)
+    page.get_by_role("link", name=KDVZ_NAME).click()
+    assert page.get_by_role("heading", level=1).inner_text() == KDVZ_NAME
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Netzwerkgraph").click()
+    graph = page.locator("#netzwerk-graph")
+    # The script reveals the drawing and marks how many members it drew.
+    graph.wait_for(state="visible")
+    assert graph.get_attribute("data-gezeichnet") == "15"
+    assert graph.locator("canvas").count() > 0
+    members_table = page.get_by_role(
+        "table", name="Mitglieder des Netzwerks mit Verbindungen, Gruppe und Vermittlerrolle"
+    )
+    assert members_table.locator("tbody tr").count() == 15
+    assert (
+        page.get_by_role("table", name="Alle Verbindungen zwischen Mitgliedern").locator("tbody tr").count()
+        >= 8
+    )
+    graph.screenshot(path=str(tmp_path / "kdvz-graph.png"))
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Themen und Vorschläge").click()
+    coverage = page.get_by_role("table", name="Themenabdeckung: Stärken und Bedarfe der Mitglieder je Thema")
+    assert coverage.locator("tbody tr").count() > 3
+    card = page.locator("article", has=page.get_by_role("heading", name="Hundesteuer digital")).first
+    assert "Federführung: Kreuzau" in card.inner_text()
+    assert_accessible(page)
+
+    card.get_by_role("button", name=re.compile("Als gemeinsames Projekt anlegen")).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Hundesteuer digital gemeinsam"
+    assert "Kreuzau" in page.get_by_role("table", name="Beteiligte und eingeladene Kommunen").inner_text()
+    assert_accessible(page)
+
+
+def test_coordinator_forms_with_errors_are_accessible(page, demo):
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.goto(f"/netzwerke/{demo.id}")
+    page.get_by_label("Gemeindeschlüssel (AGS)").fill("09999999")
+    page.get_by_role("button", name="Einladen").click()
+    assert page.get_by_role("alert").filter(has_text="nicht im Gemeindeverzeichnis").is_visible()
+    assert_accessible(page)
+    page.set_input_files(
+        "#import-datei",
+        files=[{"name": "profile.json", "mimeType": "application/json", "buffer": b'[{"ags": "08212000"}]'}],
+    )
+    page.get_by_role("button", name="Importieren").click()
+    assert page.get_by_role("alert").filter(has_text="nicht Mitglied dieses Netzwerks").is_visible()
+    assert_accessible(page)
+
+
+def test_officer_pages_of_shared_projects_are_accessible(page, demo):
+    kreuzau = get_by_ags("05358028")
+    officer = MembershipFactory(kommune=kreuzau).user
+    db.session.commit()
+    _login(page, officer.email, PASSWORD)
+
+    page.goto("/projekte/vorschlaege")
+    assert page.get_by_role("heading", level=1).inner_text() == "Gemeinsame Projekte in Ihrer Nähe"
+    assert page.get_by_role("heading", name="Hundesteuer digital").is_visible()
+    assert_accessible(page)
+
+    page.goto("/projekte/neu")
+    page.get_by_role("button", name="Projekt anlegen").click()
+    assert page.get_by_role("alert").filter(has_text="Bitte geben Sie einen Titel an.").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Titel").fill("Digitallotsen für alle")
+    page.get_by_role("button", name="Projekt anlegen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Digitallotsen für alle"
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Federführung übergeben").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Federführung übergeben"
+    assert_accessible(page)
+    page.go_back()
+    page.get_by_role("link", name="Projekt mit Ergebnis abschließen").click()
+    page.get_by_role("button", name="Abschließen").click()
+    assert page.get_by_role("alert").filter(has_text="Bitte beschreiben Sie das Ergebnis.").is_visible()
+    assert_accessible(page)
+    page.goto("/projekte/")
+    assert page.get_by_role("link", name="E-Akte im Verbund").is_visible()
+    assert_accessible(page)
+    page.goto("/kommunen/05358028")
+    assert page.get_by_role("heading", name="Netzwerke").is_visible()
+    assert page.get_by_role("heading", name="Gemeinsame Projekte").is_visible()
+    assert_accessible(page)
+
+
+def test_graph_page_fits_a_phone_screen(browser, live_server, demo):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="de-DE", base_url=live_server
+    )
+    page = context.new_page()
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    for path in (f"/netzwerke/{demo.id}/graph", f"/netzwerke/{demo.id}/themen", f"/netzwerke/{demo.id}"):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    context.close()
