@@ -63,8 +63,12 @@ def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(p
     page.get_by_role("link", name="Themen und Vorschläge").click()
     coverage = page.get_by_role("table", name="Themenabdeckung: Stärken und Bedarfe der Mitglieder je Thema")
     assert coverage.locator("tbody tr").count() > 3
-    card = page.locator("article", has=page.get_by_role("heading", name="Hundesteuer digital")).first
-    assert "Federführung: Kreuzau" in card.inner_text()
+    # Several Hundesteuer groups are proposed in the demo region; the kdvz story is the one Kreuzau leads.
+    cards = page.locator("article", has=page.get_by_role("heading", name="Hundesteuer digital")).filter(
+        has_text="Federführung: Kreuzau"
+    )
+    assert cards.count() == 1
+    card = cards.first
     assert_accessible(page)
 
     card.get_by_role("button", name=re.compile("Als gemeinsames Projekt anlegen")).click()
