@@ -2,7 +2,7 @@
 
 Revision ID: vorschlaege_1
 Revises: 0003
-Create Date: 2026-11-22 00:21:38.116819
+Create Date: 2026-11-22 00:24:16.229344
 
 """
 
@@ -46,6 +46,19 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_matching_state")),
+    )
+    op.create_table(
+        "suggestion_run_arrays",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("input_npz", sa.LargeBinary(), nullable=True),
+        sa.Column("pool_npz", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["suggestion_run.id"],
+            name=op.f("fk_suggestion_run_arrays_run_id_suggestion_run"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("run_id", name=op.f("pk_suggestion_run_arrays")),
     )
     op.create_table(
         "suggestion",
@@ -123,6 +136,7 @@ def downgrade():
         batch_op.drop_index("ix_suggestion_run_kommune_rank")
 
     op.drop_table("suggestion")
+    op.drop_table("suggestion_run_arrays")
     op.drop_table("matching_state")
     with op.batch_alter_table("suggestion_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suggestion_run_status"))

@@ -85,3 +85,16 @@ class SuggestionFeedback(db.Model):
     count: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionRunArrays(db.Model):
+    """A run's arrays as .npz blobs: the frozen input its chord blocks share, and the candidate pools
+    (before the exposure step) that the incremental update after a profile edit starts from."""
+
+    __tablename__ = "suggestion_run_arrays"
+
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("suggestion_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    input_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pool_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
