@@ -11,7 +11,7 @@ from flask import Flask
 from plattform.config import PROJECT_ROOT, check_production_safety, load_config
 
 # One sub-package per domain; each exposes `bp` (a blueprint) and may expose `beat_schedule()`.
-DOMAINS: tuple[str, ...] = ("core", "kommunen", "accounts", "profile", "kontakte", "vorschlaege")
+DOMAINS: tuple[str, ...] = ("core", "kommunen", "accounts", "profile", "kontakte", "vorschlaege", "suche")
 
 
 def create_app(config: dict | None = None) -> Flask:
