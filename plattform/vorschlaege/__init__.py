@@ -22,3 +22,6 @@ def beat_schedule(app) -> dict:
             "schedule": crontab(hour=hour, minute=minute),
         }
     }
+
+
+from plattform.vorschlaege import views  # noqa: E402, F401
