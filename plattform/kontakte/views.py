@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for
 from plattform.core.navigation import register_nav
@@ -101,7 +102,7 @@ def neu(ags: str):
     if target is None or not target.active:
         abort(404)
     form = ContactRequestForm()
-    form.absender.choices = [(k.id, k.name) for k in kommunen]
+    form.absender.choices = [SelectChoice(k.id, k.name) for k in kommunen]
     if request.method == "GET":
         preferred = request.args.get("von", type=int)
         others = [k.id for k in kommunen if k.id != target.id]

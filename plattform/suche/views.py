@@ -13,7 +13,7 @@ from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, Land
 from plattform.suche import bp
-from plattform.suche.forms import SearchForm
+from plattform.suche.forms import SearchForm, choices
 from plattform.suche.services import SearchCriteria, search
 
 PER_PAGE = 25
@@ -34,14 +34,14 @@ def suche():
     """Search Kommunen by Land, Kreis, type, topic (strength or need), size and distance."""
     form = SearchForm(request.args)
     laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()
-    form.land.choices = [("", _("Alle Länder")), *((land.schluessel, land.name) for land in laender)]
+    form.land.choices = choices([("", _("Alle Länder")), *((land.schluessel, land.name) for land in laender)])
     kreise_stmt = sa.select(Kommune).where(Kommune.ebene == "kreis", Kommune.active.is_(True))
     if form.land.data:
         kreise_stmt = kreise_stmt.where(Kommune.land_schluessel == form.land.data)
     kreise = db.session.scalars(kreise_stmt.order_by(Kommune.name_search)).all()
-    form.kreis.choices = [("", _("Alle Kreise")), *((k.ags, k.name) for k in kreise)]
+    form.kreis.choices = choices([("", _("Alle Kreise")), *((k.ags, k.name) for k in kreise)])
     own = _own_kommunen()
-    form.von.choices = [(k.id, k.name) for k in own]
+    form.von.choices = choices((k.id, k.name) for k in own)
     origin = next((k for k in own if k.id == form.von.data), own[0] if own else None)
     valid = form.validate() if request.args else True
     page = None

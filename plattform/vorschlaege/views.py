@@ -15,10 +15,11 @@ from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.profile.models import Profile, ProfileTopic
+from plattform.suche.forms import choices
 from plattform.vorschlaege import bp
 from plattform.vorschlaege.forms import SuggestionFilterForm
 from plattform.vorschlaege.models import Suggestion
-from plattform.vorschlaege.services import current_suggestions, mark_not_interested
+from plattform.vorschlaege.services import current_suggestions, mark_not_interested, record_shown
 
 
 def _has_membership() -> bool:
@@ -134,18 +135,22 @@ def dashboard():
     kommunen = acting_kommunen()
     kommune = selected_kommune(kommunen)
     form = SuggestionFilterForm(request.args)
-    form.kommune.choices = [(k.id, k.name) for k in kommunen]
+    form.kommune.choices = choices((k.id, k.name) for k in kommunen)
     form.kommune.data = kommune.id
     valid = form.validate()
     suggestions = current_suggestions(kommune.id)
     total = len(suggestions)
     ids = [s.partner_id for s in suggestions] + [kommune.id]
     types = dict(
-        db.session.execute(sa.select(Profile.kommune_id, Profile.typ).where(Profile.kommune_id.in_(ids)))
+        db.session.execute(
+            sa.select(Profile.kommune_id, Profile.typ).where(Profile.kommune_id.in_(ids))
+        ).all()
     )
     if valid:
         suggestions = _filter(suggestions, form, types)
     items = [(s, explain_parts(s, types.get(kommune.id), types.get(s.partner_id))) for s in suggestions]
+    if items:
+        record_shown(kommune.id, [s.partner_id for s in suggestions])  # unanswered ones sink over time
     filtered = any(request.args.get(k) for k in ("thema", "max_km", "typ"))
     return render_template(
         "vorschlaege/dashboard.html",
@@ -199,5 +204,5 @@ def nicht_interessiert(kommune_id: int, partner_id: int):
     if partner is None or partner_id == kommune_id:
         abort(404)
     mark_not_interested(kommune_id, partner_id)
-    flash(_("%(name)s wird Ihnen nicht mehr vorgeschlagen.", name=partner.name), "success")
+    flash(_("%(name)s wird Ihnen nicht mehr vorgeschlagen.", name=partner.short_name), "success")
     return redirect(url_for("vorschlaege.dashboard", kommune=kommune_id))
