@@ -11,7 +11,8 @@ from plattform.kontakte.services import MESSAGE_MAX
 class ContactRequestForm(FlaskForm):
     """Ask another Kommune for a learning partnership, in the name of one's own Kommune."""
 
-    absender = SelectField(_l("Anfrage im Namen von"), coerce=int)
+    # Not validated against the choices: the view answers a foreign sender with 403, not a form error.
+    absender = SelectField(_l("Anfrage im Namen von"), coerce=int, validate_choice=False)
     nachricht = TextAreaField(
         _l("Ihre Nachricht"),
         validators=[
