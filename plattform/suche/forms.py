@@ -48,7 +48,7 @@ class SearchForm(FlaskForm):
 
     land = SelectField(_l("Land"), choices=[], default="")
     kreis = SelectField(_l("Kreis"), choices=[], default="")
-    typ = SelectField(_l("Typ"), choices=type_choices, default="")
+    typ = SelectField(_l("Typ (laut Typentest)"), choices=type_choices, default="")
     thema = SelectField(_l("Thema"), choices=topic_choices, default="")
     rolle = SelectField(
         _l("Thema als"),
