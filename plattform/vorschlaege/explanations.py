@@ -50,7 +50,8 @@ def _top_topics(need: np.ndarray, strength: np.ndarray) -> list[list[str]]:
 
 
 def _r(x: float) -> float:
-    return round(float(x), 4)
+    """Six significant digits: enough to explain, small in JSON."""
+    return float(f"{float(x):.6g}")
 
 
 def explain_pairs(

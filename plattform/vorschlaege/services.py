@@ -187,14 +187,14 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
         networks = [np.array(sorted(set(x)), dtype=np.int64) for x in per_row]
 
     exclude = _pairs_to_rows(
-        db.session.execute(sa.select(Partnership.kommune_a_id, Partnership.kommune_b_id)).tuples(), row_of
+        db.session.execute(sa.select(Partnership.kommune_a_id, Partnership.kommune_b_id)), row_of
     )
     exclude += _pairs_to_rows(
         db.session.execute(
             sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id).where(
                 ContactRequest.status == "abgelehnt"
             )
-        ).tuples(),
+        ),
         row_of,
     )
     exclude += _pairs_to_rows(
@@ -202,16 +202,14 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
             sa.select(SuggestionFeedback.kommune_id, SuggestionFeedback.partner_id).where(
                 SuggestionFeedback.kind == "nicht-interessiert"
             )
-        ).tuples(),
+        ),
         row_of,
     )
 
     # Ignored: shown, no action. A contact request in either direction is an action, so it does not sink.
     contacted = {
         frozenset(p)
-        for p in db.session.execute(
-            sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id)
-        ).tuples()
+        for p in db.session.execute(sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id))
     }
     ign_pairs, ign_count, ign_age = [], [], []
     for kommune_id, partner_id, count, created_at in db.session.execute(
@@ -344,15 +342,23 @@ def current_run() -> SuggestionRun | None:
 
 
 def _ensure_state() -> None:
-    """Create the single MatchingState row once (a concurrent creator may win; that is fine)."""
+    """Create the single MatchingState row once; INSERT … ON CONFLICT DO NOTHING lets two runs race safely.
+
+    (No savepoint: pysqlite's transaction handling would leave a SAVEPOINT-opened transaction
+    uncommitted.)
+    """
     if db.session.get(MatchingState, STATE_ID) is not None:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.add(MatchingState(id=STATE_ID, current_run_id=None))
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(MatchingState.__table__)
+        .values(id=STATE_ID, current_run_id=None, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    db.session.commit()
 
 
 def start_run(kind: str = "voll", params: MatchParams | None = None, **extra) -> int:
@@ -399,7 +405,7 @@ def suggestion_rows(
             "kommune_id": int(ids[a]),
             "partner_id": int(ids[b]),
             "rank": int(r) + 1,
-            "score": round(float(s), 6),
+            "score": float(s),
             "teaches_me": texts.teaches_me[p],
             "learns_from_me": texts.learns_from_me[p],
             "distance_km": None if texts.distance_km[p] is None else round(texts.distance_km[p], 2),
@@ -445,16 +451,24 @@ def _swap(run_id: int, size: int, gini: float) -> bool:
 
 
 def prune_runs(keep: int = KEEP_RUNS) -> int:
-    """Delete old runs: keep the current and newest finished ones (`keep` in all) and the last failure."""
+    """Delete old runs: keep the current and newest finished ones (`keep` in all) and the last failure.
+
+    Runs under the MatchingState row lock, so a swap cannot happen between deciding and deleting;
+    only runs older than the current one (or failed ones) are ever deleted.
+    """
     stale_before = utcnow() - timedelta(hours=STALE_RUN_HOURS)
-    for run in db.session.scalars(sa.select(SuggestionRun).where(SuggestionRun.status == "laeuft")):
+    for run in db.session.scalars(sa.select(SuggestionRun).where(SuggestionRun.status == "laeuft")).all():
         if _as_utc(run.started_at) < stale_before:
             fail_run(run.id, "Abgebrochen: der Lauf wurde nicht beendet (Worker beendet?).")
+    _ensure_state()
+    db.session.execute(
+        sa.update(MatchingState).where(MatchingState.id == STATE_ID).values(updated_at=utcnow())
+    )  # the lock: PostgreSQL row lock, SQLite write transaction
     current = current_run_id()
     finished = db.session.scalars(
         sa.select(SuggestionRun.id).where(SuggestionRun.status == "fertig").order_by(SuggestionRun.id.desc())
     ).all()
-    keep_ids: set[int | None] = {current} if current else set()
+    keep_ids: set[int] = {current} if current else set()
     for run_id in finished:
         if len(keep_ids) >= keep:
             break
@@ -462,17 +476,22 @@ def prune_runs(keep: int = KEEP_RUNS) -> int:
     last_failed = db.session.scalar(
         sa.select(sa.func.max(SuggestionRun.id)).where(SuggestionRun.status == "fehlgeschlagen")
     )
-    keep_ids.add(last_failed)
+    if last_failed is not None:
+        keep_ids.add(last_failed)
+    older = SuggestionRun.id < current if current else sa.false()
     doomed = db.session.scalars(
         sa.select(SuggestionRun.id).where(
-            SuggestionRun.status != "laeuft", SuggestionRun.id.not_in(keep_ids - {None})
+            SuggestionRun.id.not_in(keep_ids) if keep_ids else sa.true(),
+            sa.or_(
+                sa.and_(SuggestionRun.status == "fertig", older), SuggestionRun.status == "fehlgeschlagen"
+            ),
         )
     ).all()
-    for run_id in doomed:
-        db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id == run_id))
-        db.session.execute(sa.delete(SuggestionRunArrays).where(SuggestionRunArrays.run_id == run_id))
-        db.session.execute(sa.delete(SuggestionRun).where(SuggestionRun.id == run_id))
-        db.session.commit()
+    if doomed:
+        db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id.in_(doomed)))
+        db.session.execute(sa.delete(SuggestionRunArrays).where(SuggestionRunArrays.run_id.in_(doomed)))
+        db.session.execute(sa.delete(SuggestionRun).where(SuggestionRun.id.in_(doomed)))
+    db.session.commit()
     return len(doomed)
 
 

@@ -80,8 +80,10 @@ def _enqueue_after_commit(session) -> None:
         logging.getLogger(__name__).exception("Aktualisierung der Vorschläge nicht eingereiht")
 
 
-def _forget_after_rollback(session) -> None:
-    session.info.pop(_PENDING, None)
+def _forget_after_rollback(session, previous_transaction) -> None:
+    """A rolled-back edit never happened (a savepoint rollback leaves the outer edit standing)."""
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 def connect_profile_updates() -> None:
