@@ -13,6 +13,7 @@ from plattform.accounts.permissions import acting_kommune_ids, require_act_for
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
+from plattform.kontakte.services import requests_of
 from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.profile.models import Profile, ProfileTopic
 from plattform.suche.forms import choices
@@ -152,6 +153,8 @@ def dashboard():
     if items:
         record_shown(kommune.id, [s.partner_id for s in suggestions])  # unanswered ones sink over time
     filtered = any(request.args.get(k) for k in ("thema", "max_km", "typ"))
+    _incoming, outgoing = requests_of(kommune.id)
+    asked = {r.to_kommune_id for r in outgoing if r.status == "offen"}
     return render_template(
         "vorschlaege/dashboard.html",
         kommune=kommune,
@@ -164,6 +167,7 @@ def dashboard():
         type_labels=TYPE_LABELS_DE,
         topic_labels=TOPIC_LABELS_DE,
         profile_url=_profile_url(kommune),
+        asked=asked,
     ), (200 if valid else 422)
 
 

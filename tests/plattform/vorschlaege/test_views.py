@@ -149,3 +149,13 @@ def test_nav_entry_only_with_approved_membership(client, login, world):
     client.post("/konto/abmelden")
     login(world.officer_a)
     assert 'href="/vorschlaege/"' in client.get("/").text
+
+
+def test_suggestion_with_an_open_request_says_so_instead_of_offering_contact_again(client, login, seeded):
+    send_request(seeded.officer_a, seeded.a.id, seeded.b.id, "Hallo")
+    db.session.commit()
+    login(seeded.officer_a)
+    text = client.get("/vorschlaege/").text
+    assert "Anfrage gesendet" in text
+    assert f"/kontakte/anfrage/neu/{seeded.b.ags}" not in text
+    assert f"/kontakte/anfrage/neu/{seeded.c.ags}" in text
