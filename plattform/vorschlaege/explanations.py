@@ -8,7 +8,6 @@ produce identical texts and topic lists.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,14 +43,19 @@ def _top_topics(need: np.ndarray, strength: np.ndarray) -> list[list[str]]:
     if gain.shape[1] == 0:
         return [[] for _ in range(gain.shape[0])]
     order = np.argsort(-gain, axis=1, kind="stable")[:, :MAX_TOPICS]  # ties: lower topic index first
-    top = np.take_along_axis(gain, order, 1)
+    count = (np.take_along_axis(gain, order, 1) > 0).sum(1)  # sorted descending: positives come first
     slugs = TOPIC_SLUGS if gain.shape[1] == len(TOPIC_SLUGS) else [str(t) for t in range(gain.shape[1])]
-    return [[slugs[t] for t, g in zip(o, v, strict=True) if g > 0] for o, v in zip(order, top, strict=True)]
+    names = np.array(slugs, dtype=object)[order].tolist()
+    return [row[:c] for row, c in zip(names, count.tolist(), strict=True)]
 
 
-def _r(x: float) -> float:
-    """Six significant digits: enough to explain, small in JSON."""
-    return float(f"{float(x):.6g}")
+def _sig(x: np.ndarray) -> list[float]:
+    """Six significant digits, vectorised: enough to explain, small in JSON."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(x) & (x != 0)
+    mag = np.floor(np.log10(np.abs(np.where(ok, x, 1.0))))
+    scale = 10.0 ** (5 - mag)
+    return np.where(ok, np.round(x * scale) / scale, x).tolist()
 
 
 def explain_pairs(
@@ -124,38 +128,51 @@ def explain_pairs(
 
     teaches_me = _top_topics(N_raw[i], S_raw[j])
     learns_from_me = _top_topics(N_raw[j], S_raw[i])
-    texts, parts_out, dists = [], [], []
+    texts, parts_out = [], []
     dist_factor, size_factor, ctx_factor = np.exp(dist), np.exp(size), np.exp(log_ctx)
-    for p_ in range(len(i)):
-        dk = float(d[p_]) if has_d[p_] else None
+    dists = [float(x) if ok else None for x, ok in zip(d.tolist(), has_d.tolist(), strict=True)]
+    size_l, both_l = size_factor.tolist(), both.tolist()
+    kreis_l, net_l, type_l = same_kreis.tolist(), shared_net.tolist(), type_comp.tolist()
+    kind_l = same_kind.tolist()
+    columns = zip(
+        _sig(t_in),
+        _sig(t_out),
+        _sig(mutual),
+        _sig(comp),
+        _sig(dist_factor),
+        _sig(size_factor),
+        _sig(ctx_factor),
+        _sig(ign),
+        _sig(np.where(np.isfinite(score), score, 0.0)),
+        strict=True,
+    )
+    for p_, (a, b, row) in enumerate(zip(i.tolist(), j.tolist(), columns, strict=True)):
         parts = {
-            "distance_km": dk,
-            "size_factor": float(size_factor[p_]),
-            "has_size": bool(both[p_]),
-            "same_kreis": bool(same_kreis[p_]),
-            "shared_network": bool(shared_net[p_]),
-            "type_complement": bool(type_comp[p_]),
+            "distance_km": dists[p_],
+            "size_factor": size_l[p_],
+            "has_size": both_l[p_],
+            "same_kreis": kreis_l[p_],
+            "shared_network": net_l[p_],
+            "type_complement": type_l[p_],
         }
-        me, other = names[i[p_]], names[j[p_]]
         texts.append(
-            "; ".join([_side(me, other, teaches_me[p_], learns_from_me[p_]), *_context(parts)]) + "."
+            "; ".join([_side(names[a], names[b], teaches_me[p_], learns_from_me[p_]), *_context(parts)]) + "."
         )
-        dists.append(dk)
         parts_out.append(
             {
-                "teach_in": _r(t_in[p_]),
-                "teach_out": _r(t_out[p_]),
-                "mutual": _r(mutual[p_]),
-                "comp": _r(comp[p_]),
-                "distance_factor": _r(dist_factor[p_]),
-                "size_factor": _r(size_factor[p_]),
-                "same_kind": bool(same_kind[p_]),
-                "type_complement": bool(type_comp[p_]),
-                "same_kreis": bool(same_kreis[p_]),
-                "shared_network": bool(shared_net[p_]),
-                "context_factor": _r(ctx_factor[p_]),
-                "ignored_factor": _r(ign[p_]),
-                "score": _r(score[p_]) if math.isfinite(score[p_]) else None,
+                "teach_in": row[0],
+                "teach_out": row[1],
+                "mutual": row[2],
+                "comp": row[3],
+                "distance_factor": row[4],
+                "size_factor": row[5],
+                "same_kind": kind_l[p_],
+                "type_complement": type_l[p_],
+                "same_kreis": kreis_l[p_],
+                "shared_network": net_l[p_],
+                "context_factor": row[6],
+                "ignored_factor": row[7],
+                "score": row[8],
             }
         )
     return PairTexts(texts, teaches_me, learns_from_me, dists, parts_out)
