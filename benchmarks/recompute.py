@@ -99,9 +99,10 @@ def prepare(url: str, folder: Path, seed: int) -> tuple[int, float]:
     return len(facts), seconds
 
 
-def run_cli(url: str, folder: Path) -> tuple[float, str]:
-    """`flask --app wsgi matching recompute --sync` as its own process; wall seconds and its output."""
+def run_cli(url: str, folder: Path) -> tuple[float, float, str]:
+    """`flask --app wsgi matching recompute --sync` as its own process: wall and CPU seconds, output."""
     env = {**os.environ, "DATABASE_URL": url, "KOMMUNALMATCH_INSTANCE": str(folder)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "matching", "recompute", "--sync"],
@@ -111,40 +112,46 @@ def run_cli(url: str, folder: Path) -> tuple[float, str]:
         text=True,
         check=True,
     )
-    return time.perf_counter() - t0, out.stdout.strip()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out.stdout.strip()
 
 
-def phases(url: str, folder: Path) -> dict[str, float]:
+def phases(url: str, folder: Path) -> dict[str, tuple[float, float]]:
     """One recompute in-process, phase by phase (the same calls recompute_full makes)."""
     from matching import engine
     from plattform.extensions import db
     from plattform.vorschlaege import services
 
     app = _app(url, folder)
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     with app.app_context():
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         params = services.match_params()
         run_id = services.start_run("voll", params, mode="einzeln", blocks=1)
         ctx = services.build_match_input()
-        out["read input from the database"] = time.perf_counter() - t
-        t = time.perf_counter()
+        out["read input from the database"] = (time.perf_counter() - t, time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         result = engine.compute(ctx.inp, params)
-        out["engine (compute)"] = time.perf_counter() - t
-        t = time.perf_counter()
+        out["engine (compute)"] = (time.perf_counter() - t, time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         rows = services.suggestion_rows(run_id, ctx, result)
-        out[f"explanations + rows ({len(rows)})"] = time.perf_counter() - t
-        t = time.perf_counter()
+        out[f"explanations + rows ({len(rows)})"] = (time.perf_counter() - t, time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         services.write_suggestions(rows)
-        out["insert (executemany, chunks of 20,000)"] = time.perf_counter() - t
-        t = time.perf_counter()
+        out["insert (COPY or executemany, chunks of 20,000)"] = (
+            time.perf_counter() - t,
+            time.process_time() - c,
+        )
+        t, c = time.perf_counter(), time.process_time()
         gini = engine.gini(engine.appearances(result.idx, ctx.inp.n))
         arrays = services.SuggestionRunArrays(run_id=run_id, pool_npz=services._pool_blob(ctx, result))
         db.session.add(arrays)
         db.session.commit()
         services._swap(run_id, ctx.inp.n, gini)
         services.prune_runs()
-        out["pools + swap + prune"] = time.perf_counter() - t
+        out["pools + swap + prune"] = (time.perf_counter() - t, time.process_time() - c)
         db.session.remove()
         db.engine.dispose()
     return out
@@ -167,19 +174,22 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(tmp)
             with database(kind, folder) as url:
                 n, seed_s = prepare(url, folder, args.seed)
-                print(f"\n== {kind}: {n} Kommunen, synthetic profiles written in {seed_s:.1f} s")
+                load = os.getloadavg()[0]
+                print(
+                    f"\n== {kind}: {n} Kommunen, profiles written in {seed_s:.1f} s, load average {load:.1f}"
+                )
                 times = []
                 for r in range(args.repeat):
-                    seconds, text = run_cli(url, folder)
+                    seconds, cpu, text = run_cli(url, folder)
                     times.append(seconds)
-                    print(f"  run {r + 1}: {seconds:.2f} s wall  | {text}")
+                    print(f"  run {r + 1}: {seconds:.2f} s wall, {cpu:.2f} s CPU (process) | {text}")
                 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                 print(
                     f"  best {min(times):.2f} s, median {statistics.median(times):.2f} s, "
                     f"peak RSS {rss:.0f} MiB"
                 )
-                for name, seconds in phases(url, folder).items():
-                    print(f"    {name:<45} {seconds:6.2f} s")
+                for name, (seconds, cpu) in phases(url, folder).items():
+                    print(f"    {name:<45} {seconds:6.2f} s wall {cpu:6.2f} s CPU")
     print()
     for k, v in machine().items():
         print(f"{k}: {v}")

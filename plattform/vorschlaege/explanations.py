@@ -52,7 +52,7 @@ def _top_topics(need: np.ndarray, strength: np.ndarray) -> list[list[str]]:
 def _sig(x: np.ndarray) -> list[float]:
     """Six significant digits, vectorised: enough to explain, small in JSON."""
     x = np.asarray(x, dtype=np.float64)
-    ok = np.isfinite(x) & (x != 0)
+    ok = np.isfinite(x) & (np.abs(x) > 1e-200)  # below that, scaling would overflow; keep x as it is
     mag = np.floor(np.log10(np.abs(np.where(ok, x, 1.0))))
     scale = 10.0 ** (5 - mag)
     return np.where(ok, np.round(x * scale) / scale, x).tolist()

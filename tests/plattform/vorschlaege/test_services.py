@@ -366,3 +366,13 @@ def test_state_row_is_created_once(world):
     services.recompute_full()
     services.recompute_full()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchingState)) == 1
+
+
+def test_score_parts_stay_valid_json_for_tiny_and_zero_values():
+    import json
+
+    from plattform.vorschlaege.explanations import _sig
+
+    values = _sig(np.array([1e-310, 0.0, 0.0123456789, 123456.789, np.inf]))
+    assert values[:4] == [1e-310, 0.0, 0.0123457, 123457.0]
+    json.loads(json.dumps(values[:4], allow_nan=False))  # no NaN sneaks into the parts JSON
