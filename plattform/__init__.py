@@ -20,6 +20,8 @@ DOMAINS: tuple[str, ...] = (
     "kontakte",
     "projekte",
     "netzwerke",
+    "vorschlaege",
+    "suche",
     "digest",
 )
 

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("kontakte", __name__, url_prefix="/kontakte", cli_group="kontakte")
+
+from plattform.kontakte import tasks, views  # noqa: E402, F401

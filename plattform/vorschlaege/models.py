@@ -1,0 +1,100 @@
+"""Partner suggestions: recompute runs, their suggestions, the current run and officers' feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plattform.extensions import db
+from plattform.kommunen.models import Kommune, utcnow
+
+RUN_STATUSES = ("laeuft", "fertig", "fehlgeschlagen")
+RUN_KINDS = ("voll", "inkrementell")
+FEEDBACK_KINDS = ("nicht-interessiert", "ignoriert")
+
+
+class SuggestionRun(db.Model):
+    """One recompute of the suggestions; readers only ever see the run MatchingState points at."""
+
+    __tablename__ = "suggestion_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    size: Mapped[int] = mapped_column(default=0)  # number of Kommunen matched
+    status: Mapped[str] = mapped_column(sa.String(20), default="laeuft", index=True)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="voll")
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    gini: Mapped[float | None]
+
+
+class MatchingState(db.Model):
+    """A single row (id 1): which run is current. Swapping it is the atomic switch to new results."""
+
+    __tablename__ = "matching_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    current_run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("suggestion_run.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    current_run: Mapped[SuggestionRun | None] = relationship()
+
+
+class Suggestion(db.Model):
+    """Partner `partner_id` at `rank` (1 = best) in Kommune `kommune_id`'s list of one run."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        sa.Index("ix_suggestion_run_kommune_rank", "run_id", "kommune_id", "rank"),
+        sa.Index("ix_suggestion_run_partner", "run_id", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("suggestion_run.id", ondelete="CASCADE"))
+    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"))
+    rank: Mapped[int]
+    score: Mapped[float]
+    teaches_me: Mapped[list] = mapped_column(sa.JSON, default=list)  # slugs the partner can teach me
+    learns_from_me: Mapped[list] = mapped_column(sa.JSON, default=list)  # slugs I can teach the partner
+    distance_km: Mapped[float | None]
+    explanation_de: Mapped[str] = mapped_column(sa.Text, default="")
+    parts: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # score components (pair_components)
+
+    kommune: Mapped[Kommune] = relationship(foreign_keys=[kommune_id])
+    partner: Mapped[Kommune] = relationship(foreign_keys=[partner_id])
+
+
+class SuggestionFeedback(db.Model):
+    """What a Kommune did with a suggestion: "nicht-interessiert" hides it, "ignoriert" lets it sink."""
+
+    __tablename__ = "suggestion_feedback"
+    __table_args__ = (
+        sa.UniqueConstraint("kommune_id", "partner_id", "kind", name="uq_suggestion_feedback_pair_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    count: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionRunArrays(db.Model):
+    """A run's arrays as .npz blobs: the frozen input its chord blocks share, and the candidate pools
+    (before the exposure step) that the incremental update after a profile edit starts from."""
+
+    __tablename__ = "suggestion_run_arrays"
+
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("suggestion_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    input_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pool_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

@@ -1,0 +1,859 @@
+"""Suggestion services: rows → engine arrays → stored runs, the atomic swap, updates, feedback, reads.
+
+A full recompute writes a new SuggestionRun in the background ("laeuft") and then, in one transaction,
+points MatchingState at it and marks it "fertig". Readers always read the run MatchingState points at,
+so they see the old run until the new one is complete; a failure marks the new run "fehlgeschlagen"
+and never touches the pointer. The pointer only moves forward (to a run with a higher id, i.e. one
+started later), so of two recomputes running at once the older one cannot replace the newer.
+
+A profile edit updates the current run IN PLACE (`recompute_kommunen`): from the run's stored
+candidate pools, `engine.update_one` recomputes the Kommune's row and its place in every other pool,
+the exposure step runs again, and every list that changed is rewritten in one transaction, which
+holds the lock on the MatchingState row. Readers see the lists before or after the edit, never half.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from matching import engine
+from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
+from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
+from plattform.extensions import db
+from plattform.kommunen.models import KIND_LABELS_DE, Kommune, utcnow
+from plattform.kommunen.services import matchable_filter
+from plattform.kontakte.models import ContactRequest, Partnership
+from plattform.profile.models import Profile, ProfileTopic
+from plattform.vorschlaege.explanations import explain_pairs
+from plattform.vorschlaege.models import (
+    MatchingState,
+    Suggestion,
+    SuggestionFeedback,
+    SuggestionRun,
+    SuggestionRunArrays,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_ID = 1
+KEEP_RUNS = 2
+IGNORE_REPEAT_DAYS = 7  # a suggestion shown again after this long without action counts as ignored again
+STALE_RUN_HOURS = 6  # a run still "laeuft" after this long died with its worker
+
+# The netzwerke domain registers functions returning (kommune_id, network_id) pairs.
+NetworkProvider = Callable[[], Iterable[tuple[int, int]]]
+NETWORK_PROVIDERS: list[NetworkProvider] = []
+
+
+def register_network_provider(provider: NetworkProvider) -> NetworkProvider:
+    """Let another domain feed network membership into the score (shared network bonus)."""
+    if provider not in NETWORK_PROVIDERS:
+        NETWORK_PROVIDERS.append(provider)
+    return provider
+
+
+def setting(name: str, default, cast=int):
+    """A matching setting from the app config, else the environment (workers only see the latter)."""
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value in (None, "") else cast(value)
+
+
+def match_params() -> MatchParams:
+    """The engine parameters of this installation (MATCHING_K suggestions per Kommune)."""
+    return MatchParams(k=setting("MATCHING_K", 10))
+
+
+def params_from_json(data: dict) -> MatchParams:
+    """MatchParams back from a run's params JSON (unknown keys such as 'blocks' ignored)."""
+    names = {f.name for f in fields(MatchParams)}
+    return MatchParams(**{k: v for k, v in data.items() if k in names})
+
+
+# ----------------------------------------------------------------------------------------- input
+
+
+def display_name(name: str, kind: str, ebene: str) -> str:
+    """How a Kommune is named in explanations: 'Kreis Düren', 'Aachen' (no ', Stadt')."""
+    short = name.split(",")[0].strip()
+    if ebene == "kreis" and kind in ("kreis", "landkreis") and "kreis" not in short.lower():
+        return f"{KIND_LABELS_DE[kind]} {short}"
+    return short
+
+
+def _kind_code(kind: str, ebene: str) -> int:
+    if ebene == "kreis":
+        return KIND_CODES["kreis"]
+    if kind in ("gemeinde", "markt"):
+        return KIND_CODES["gemeinde"]
+    return KIND_CODES["stadt"]
+
+
+@dataclass
+class MatchContext:
+    """A MatchInput plus what maps its rows back to the database."""
+
+    ids: np.ndarray  # row → kommune.id (ascending)
+    ags: list[str]
+    names: list[str]
+    inp: MatchInput
+    row_of: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.row_of:
+            self.row_of = {int(k): r for r, k in enumerate(self.ids)}
+
+
+def _pairs_to_rows(pairs: Iterable[tuple[int, int]], row_of: dict[int, int]) -> list[tuple[int, int]]:
+    return [(row_of[a], row_of[b]) for a, b in pairs if a in row_of and b in row_of]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_match_input(now: datetime | None = None) -> MatchContext:
+    """All matchable Kommunen with profile, place, size, kind, Kreis, networks, exclusions and ignores."""
+    now = now or utcnow()
+    kommunen = db.session.execute(
+        sa.select(
+            Kommune.id,
+            Kommune.ags,
+            Kommune.name,
+            Kommune.kind,
+            Kommune.ebene,
+            Kommune.population,
+            Kommune.lat,
+            Kommune.lon,
+        )
+        .where(matchable_filter())
+        .order_by(Kommune.id)
+    ).all()
+    n = len(kommunen)
+    ids = np.array([k.id for k in kommunen], dtype=np.int64)
+    row_of = {int(k): r for r, k in enumerate(ids)}
+    t = len(TOPIC_SLUGS)
+    strength = np.zeros((n, t), np.float32)
+    need = np.zeros((n, t), np.float32)
+    reach = np.full(n, np.nan)
+    type_idx = np.full(n, -1, np.int64)
+    for kommune_id, typ, reichweite in db.session.execute(
+        sa.select(Profile.kommune_id, Profile.typ, Profile.reichweite_km)
+    ):
+        r = row_of.get(kommune_id)
+        if r is None:
+            continue
+        reach[r] = reichweite if reichweite is not None else np.nan
+        type_idx[r] = TYPES.index(typ) if typ in TYPES else -1
+    unknown: set[str] = set()
+    for kommune_id, thema, staerke, bedarf in db.session.execute(
+        sa.select(Profile.kommune_id, ProfileTopic.thema, ProfileTopic.staerke, ProfileTopic.bedarf).join(
+            Profile, ProfileTopic.profile_id == Profile.id
+        )
+    ):
+        r = row_of.get(kommune_id)
+        col = TOPIC_INDEX.get(thema)
+        if col is None:
+            unknown.add(thema)
+            continue
+        if r is not None:
+            strength[r, col] = staerke or 0
+            need[r, col] = bedarf or 0
+    if unknown:
+        log.warning("Themen ohne Eintrag im Vokabular übergangen: %s", ", ".join(sorted(unknown)))
+
+    kreis_keys: dict[str, int] = {}
+    kreis = np.array([kreis_keys.setdefault(k.ags[:5], len(kreis_keys)) for k in kommunen], dtype=np.int64)
+
+    networks = None
+    if NETWORK_PROVIDERS:
+        net_codes: dict[int, int] = {}
+        per_row: list[list[int]] = [[] for _ in range(n)]
+        for provider in NETWORK_PROVIDERS:
+            for kommune_id, network_id in provider():
+                r = row_of.get(kommune_id)
+                if r is not None:
+                    per_row[r].append(net_codes.setdefault(network_id, len(net_codes)))
+        networks = [np.array(sorted(set(x)), dtype=np.int64) for x in per_row]
+
+    exclude = _pairs_to_rows(
+        db.session.execute(sa.select(Partnership.kommune_a_id, Partnership.kommune_b_id)), row_of
+    )
+    exclude += _pairs_to_rows(
+        db.session.execute(
+            sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id).where(
+                ContactRequest.status == "abgelehnt"
+            )
+        ),
+        row_of,
+    )
+    exclude += _pairs_to_rows(
+        db.session.execute(
+            sa.select(SuggestionFeedback.kommune_id, SuggestionFeedback.partner_id).where(
+                SuggestionFeedback.kind == "nicht-interessiert"
+            )
+        ),
+        row_of,
+    )
+
+    # Ignored: shown, no action. A contact request in either direction is an action, so it does not sink.
+    contacted = {
+        frozenset(p)
+        for p in db.session.execute(sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id))
+    }
+    ign_pairs, ign_count, ign_age = [], [], []
+    for kommune_id, partner_id, count, created_at in db.session.execute(
+        sa.select(
+            SuggestionFeedback.kommune_id,
+            SuggestionFeedback.partner_id,
+            SuggestionFeedback.count,
+            SuggestionFeedback.created_at,
+        ).where(SuggestionFeedback.kind == "ignoriert")
+    ):
+        if (
+            kommune_id in row_of
+            and partner_id in row_of
+            and frozenset((kommune_id, partner_id)) not in contacted
+        ):
+            ign_pairs.append((row_of[kommune_id], row_of[partner_id]))
+            ign_count.append(count)
+            ign_age.append((now - _as_utc(created_at)).total_seconds() / 86400)
+
+    inp = MatchInput(
+        ags=[k.ags for k in kommunen],
+        strength=strength,
+        need=need,
+        lat=np.array([np.nan if k.lat is None else k.lat for k in kommunen], dtype=np.float64),
+        lon=np.array([np.nan if k.lon is None else k.lon for k in kommunen], dtype=np.float64),
+        population=np.array([np.nan if k.population is None else k.population for k in kommunen], np.float64),
+        kind=np.array([_kind_code(k.kind, k.ebene) for k in kommunen], dtype=np.int64),
+        kreis=kreis,
+        networks=networks,
+        type_idx=type_idx,
+        reach_km=reach,
+        exclude=np.array(exclude, dtype=np.int64).reshape(-1, 2) if exclude else None,
+        ignored=np.array(ign_pairs, dtype=np.int64).reshape(-1, 2) if ign_pairs else None,
+        ignored_factor=engine.ignore_factor(np.array(ign_count), np.array(ign_age)) if ign_pairs else None,
+    )
+    names = [display_name(k.name, k.kind, k.ebene) for k in kommunen]
+    return MatchContext(ids=ids, ags=inp.ags, names=names, inp=inp, row_of=row_of)
+
+
+# -------------------------------------------------------------------------------------- npz blobs
+
+_INPUT_ARRAYS = ("strength", "need", "lat", "lon", "population", "kind", "kreis", "type_idx", "reach_km")
+_OPTIONAL_ARRAYS = ("exclude", "ignored", "ignored_factor")
+
+
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def _load_npz(data: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return {key: z[key] for key in z.files}
+
+
+def pack_context(ctx: MatchContext) -> bytes:
+    """Freeze a MatchContext so every chord block scores exactly the same input."""
+    inp = ctx.inp
+    arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str), "names": np.array(ctx.names, dtype=str)}
+    arrays.update({name: getattr(inp, name) for name in _INPUT_ARRAYS})
+    arrays.update({name: getattr(inp, name) for name in _OPTIONAL_ARRAYS if getattr(inp, name) is not None})
+    net = engine._networks_csr(inp.networks, inp.n)
+    if net is not None:
+        arrays.update(net_indptr=net.indptr, net_indices=net.indices, net_shape=np.array(net.shape))
+    return _npz(**arrays)
+
+
+def unpack_context(data: bytes) -> MatchContext:
+    """The MatchContext frozen by pack_context."""
+    import scipy.sparse as sparse
+
+    z = _load_npz(data)
+    networks = None
+    if "net_indptr" in z:
+        indices = z["net_indices"]
+        networks = sparse.csr_matrix(
+            (np.ones(len(indices), np.float32), indices, z["net_indptr"]), shape=tuple(z["net_shape"])
+        )
+    ags = [str(a) for a in z["ags"]]
+    inp = MatchInput(
+        ags=ags,
+        networks=networks,
+        **{name: z[name] for name in _INPUT_ARRAYS},
+        **{name: z.get(name) for name in _OPTIONAL_ARRAYS},
+    )
+    return MatchContext(ids=z["ids"].astype(np.int64), ags=ags, names=[str(s) for s in z["names"]], inp=inp)
+
+
+def _pool_blob(ctx: MatchContext, result: MatchResult) -> bytes:
+    return _npz(
+        ids=ctx.ids,
+        idx=result.idx,
+        score=result.score,
+        pool_idx=result.pool_idx,
+        pool_score=result.pool_score,
+    )
+
+
+# ------------------------------------------------------------------------------------------ runs
+
+
+@dataclass
+class RunSummary:
+    """What a recompute did, for the CLI, the task result and logs."""
+
+    run_id: int
+    status: str
+    size: int
+    suggestions: int
+    gini: float | None
+    current: bool
+    seconds: float
+    caught_up: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """JSON-safe form (task results)."""
+        return asdict(self)
+
+
+def current_run_id() -> int | None:
+    """The id of the run readers see, or None before the first recompute."""
+    return db.session.scalar(sa.select(MatchingState.current_run_id).where(MatchingState.id == STATE_ID))
+
+
+def current_run() -> SuggestionRun | None:
+    """The run readers see."""
+    run_id = current_run_id()
+    return None if run_id is None else db.session.get(SuggestionRun, run_id)
+
+
+def _ensure_state() -> None:
+    """Create the single MatchingState row once; INSERT … ON CONFLICT DO NOTHING lets two runs race safely.
+
+    (No savepoint: pysqlite's transaction handling would leave a SAVEPOINT-opened transaction
+    uncommitted.)
+    """
+    if db.session.get(MatchingState, STATE_ID) is not None:
+        return
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(MatchingState.__table__)
+        .values(id=STATE_ID, current_run_id=None, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    db.session.commit()
+
+
+def start_run(kind: str = "voll", params: MatchParams | None = None, **extra) -> int:
+    """Record a new run as "laeuft" (committed, so a crash leaves a trace) and return its id."""
+    _ensure_state()
+    run = SuggestionRun(kind=kind, status="laeuft", params={**asdict(params or match_params()), **extra})
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
+def fail_run(run_id: int, error: BaseException | str) -> None:
+    """Mark a run failed with its error and drop its partial rows; the current run stays as it is."""
+    db.session.rollback()
+    message = error if isinstance(error, str) else f"{error.__class__.__name__}: {error}"
+    db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id == run_id))
+    db.session.execute(sa.delete(SuggestionRunArrays).where(SuggestionRunArrays.run_id == run_id))
+    db.session.execute(
+        sa.update(SuggestionRun)
+        .where(SuggestionRun.id == run_id, SuggestionRun.status == "laeuft")
+        .values(status="fehlgeschlagen", error=message[:4000], finished_at=utcnow())
+    )
+    db.session.commit()
+    log.error("Vorschlagslauf %s fehlgeschlagen: %s", run_id, message)
+
+
+SUGGESTION_COLUMNS = (
+    "run_id",
+    "kommune_id",
+    "partner_id",
+    "rank",
+    "score",
+    "teaches_me",
+    "learns_from_me",
+    "distance_km",
+    "explanation_de",
+    "parts",
+)
+
+
+def suggestion_rows(
+    run_id: int, ctx: MatchContext, result: MatchResult, rows: np.ndarray | None = None
+) -> list[tuple]:
+    """Suggestion rows (tuples in SUGGESTION_COLUMNS order, JSON already encoded) with explanations."""
+    rows = np.arange(ctx.inp.n) if rows is None else np.asarray(rows, dtype=np.int64)
+    if rows.size == 0:
+        return []
+    idx = result.idx[rows]
+    rr, rank = np.nonzero(idx >= 0)
+    i = rows[rr]
+    j = idx[rr, rank].astype(np.int64)
+    texts = explain_pairs(ctx.inp, i, j, ctx.names, result.params)
+    score = result.score[rows][rr, rank].astype(np.float64)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return [
+        (
+            run_id,
+            a,
+            b,
+            r + 1,
+            s,
+            dumps(texts.teaches_me[p]),
+            dumps(texts.learns_from_me[p]),
+            None if texts.distance_km[p] is None else round(texts.distance_km[p], 2),
+            texts.text_de[p],
+            dumps(texts.parts[p]),
+        )
+        for p, (a, b, r, s) in enumerate(
+            zip(ctx.ids[i].tolist(), ctx.ids[j].tolist(), rank.tolist(), score.tolist(), strict=True)
+        )
+    ]
+
+
+def _insert_chunk(rows: list[tuple]) -> None:
+    """Insert suggestion rows in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    Bypasses the ORM's per-row bind processing (JSON is encoded already): for ~110,000 rows that is
+    the difference between seconds and a fraction. Its own function so a test can make it fail.
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    cols = ", ".join(SUGGESTION_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY suggestion ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(SUGGESTION_COLUMNS))
+        conn.exec_driver_sql(f"INSERT INTO suggestion ({cols}) VALUES ({marks})", rows)
+
+
+def write_suggestions(rows: list[tuple], chunk: int | None = None) -> None:
+    """Insert rows of a run that is not current yet, committing per chunk (short write locks on SQLite)."""
+    chunk = chunk or setting("MATCHING_WRITE_CHUNK", 20000)
+    for start in range(0, len(rows), chunk):
+        _insert_chunk(rows[start : start + chunk])
+        db.session.commit()
+
+
+def _swap(run_id: int, size: int, gini: float) -> bool:
+    """In one transaction: point MatchingState at the run (only forward) and mark it "fertig"."""
+    _ensure_state()
+    moved = db.session.execute(
+        sa.update(MatchingState)
+        .where(
+            MatchingState.id == STATE_ID,
+            sa.or_(MatchingState.current_run_id.is_(None), MatchingState.current_run_id < run_id),
+        )
+        .values(current_run_id=run_id, updated_at=utcnow())
+    ).rowcount
+    run = db.session.get(SuggestionRun, run_id)
+    run.status, run.finished_at, run.size, run.gini = "fertig", utcnow(), size, gini
+    if not moved:
+        run.error = "Nicht übernommen: ein später gestarteter Lauf ist bereits aktuell."
+    db.session.commit()
+    return bool(moved)
+
+
+def prune_runs(keep: int = KEEP_RUNS) -> int:
+    """Delete old runs: keep the current and newest finished ones (`keep` in all) and the last failure.
+
+    Runs under the MatchingState row lock, so a swap cannot happen between deciding and deleting;
+    only runs older than the current one (or failed ones) are ever deleted.
+    """
+    stale_before = utcnow() - timedelta(hours=STALE_RUN_HOURS)
+    for run in db.session.scalars(sa.select(SuggestionRun).where(SuggestionRun.status == "laeuft")).all():
+        if _as_utc(run.started_at) < stale_before:
+            fail_run(run.id, "Abgebrochen: der Lauf wurde nicht beendet (Worker beendet?).")
+    _ensure_state()
+    db.session.execute(
+        sa.update(MatchingState).where(MatchingState.id == STATE_ID).values(updated_at=utcnow())
+    )  # the lock: PostgreSQL row lock, SQLite write transaction
+    current = current_run_id()
+    finished = db.session.scalars(
+        sa.select(SuggestionRun.id).where(SuggestionRun.status == "fertig").order_by(SuggestionRun.id.desc())
+    ).all()
+    keep_ids: set[int] = {current} if current else set()
+    for run_id in finished:
+        if len(keep_ids) >= keep:
+            break
+        keep_ids.add(run_id)
+    last_failed = db.session.scalar(
+        sa.select(sa.func.max(SuggestionRun.id)).where(SuggestionRun.status == "fehlgeschlagen")
+    )
+    if last_failed is not None:
+        keep_ids.add(last_failed)
+    older = SuggestionRun.id < current if current else sa.false()
+    doomed = db.session.scalars(
+        sa.select(SuggestionRun.id).where(
+            SuggestionRun.id.not_in(keep_ids) if keep_ids else sa.true(),
+            sa.or_(
+                sa.and_(SuggestionRun.status == "fertig", older), SuggestionRun.status == "fehlgeschlagen"
+            ),
+        )
+    ).all()
+    if doomed:
+        db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id.in_(doomed)))
+        db.session.execute(sa.delete(SuggestionRunArrays).where(SuggestionRunArrays.run_id.in_(doomed)))
+        db.session.execute(sa.delete(SuggestionRun).where(SuggestionRun.id.in_(doomed)))
+    db.session.commit()
+    return len(doomed)
+
+
+def _changed_profiles_since(run_id: int) -> list[int]:
+    """Kommunen whose profile was saved after the run started reading (margin for open transactions)."""
+    started = db.session.scalar(sa.select(SuggestionRun.started_at).where(SuggestionRun.id == run_id))
+    since = _as_utc(started) - timedelta(seconds=setting("MATCHING_CATCHUP_MARGIN_S", 60))
+    return list(db.session.scalars(sa.select(Profile.kommune_id).where(Profile.updated_at > since)))
+
+
+def finish_run(
+    run_id: int, ctx: MatchContext, result: MatchResult, started: float | None = None
+) -> RunSummary:
+    """Write the run's suggestions and pools, swap it in, prune old runs, catch up on edits made meanwhile."""
+    started = started or time.perf_counter()
+    rows = suggestion_rows(run_id, ctx, result)
+    write_suggestions(rows)
+    arrays = db.session.get(SuggestionRunArrays, run_id) or SuggestionRunArrays(run_id=run_id)
+    arrays.pool_npz = _pool_blob(ctx, result)
+    arrays.input_npz = None
+    db.session.add(arrays)
+    db.session.commit()
+    gini = engine.gini(engine.appearances(result.idx, ctx.inp.n)) if ctx.inp.n else 0.0
+    is_current = _swap(run_id, ctx.inp.n, gini)
+    prune_runs()
+    caught_up: list[int] = []
+    if is_current:
+        changed = [k for k in _changed_profiles_since(run_id) if k in ctx.row_of]
+        if changed and len(changed) <= setting("MATCHING_INCREMENTAL_MAX", 50):
+            recompute_kommunen(changed)
+            caught_up = changed
+        elif changed:
+            log.info(
+                "%d Profile während des Laufs geändert; der nächste volle Lauf übernimmt sie.", len(changed)
+            )
+    return RunSummary(
+        run_id=run_id,
+        status="fertig",
+        size=ctx.inp.n,
+        suggestions=len(rows),
+        gini=gini,
+        current=is_current,
+        seconds=time.perf_counter() - started,
+        caught_up=caught_up,
+    )
+
+
+def recompute_full(params: MatchParams | None = None) -> RunSummary:
+    """Recompute every Kommune's suggestions in this process and swap them in (or fail cleanly)."""
+    started = time.perf_counter()
+    params = params or match_params()
+    run_id = start_run("voll", params, mode="einzeln", blocks=1)
+    try:
+        ctx = build_match_input()
+        result = engine.compute(ctx.inp, params)
+        return finish_run(run_id, ctx, result, started)
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def count_matchable() -> int:
+    """How many Kommunen a full recompute covers."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Kommune).where(matchable_filter()))
+
+
+# ----------------------------------------------------------------------- chord (split into blocks)
+
+
+def start_block_run(block_rows: int, params: MatchParams | None = None) -> tuple[int, list[tuple[int, int]]]:
+    """Start a run whose rows are scored by several tasks: freeze the input, return the row ranges."""
+    params = params or match_params()
+    run_id = start_run("voll", params, mode="bloecke")
+    try:
+        ctx = build_match_input()
+        n = ctx.inp.n
+        blocks = [(a, min(a + block_rows, n)) for a in range(0, n, block_rows)] or [(0, 0)]
+        db.session.add(SuggestionRunArrays(run_id=run_id, input_npz=pack_context(ctx)))
+        run = db.session.get(SuggestionRun, run_id)
+        run.params = {**run.params, "blocks": len(blocks)}
+        run.size = n
+        db.session.commit()
+        return run_id, blocks
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def _frozen(run_id: int) -> tuple[MatchContext, MatchParams]:
+    run = db.session.get(SuggestionRun, run_id)
+    arrays = db.session.get(SuggestionRunArrays, run_id)
+    if run is None or arrays is None or arrays.input_npz is None:
+        raise LookupError(f"Lauf {run_id} hat keine eingefrorene Eingabe")
+    return unpack_context(arrays.input_npz), params_from_json(run.params)
+
+
+def score_rows(run_id: int, start: int, stop: int) -> dict:
+    """One chord block: candidate pools of rows start..stop-1 as compact lists (padding: -1, 0.0)."""
+    ctx, params = _frozen(run_id)
+    idx, val = engine.score_block(ctx.inp, slice(start, stop), params)
+    return {
+        "start": start,
+        "stop": stop,
+        "idx": idx.tolist(),
+        "val": np.where(idx >= 0, val, 0.0).astype(float).tolist(),
+    }
+
+
+def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
+    """The chord callback: merge the blocks, apply exposure, write and swap (or fail cleanly)."""
+    started = time.perf_counter()
+    try:
+        ctx, params = _frozen(run_id)
+        parts = []
+        for b in blocks:
+            idx = np.asarray(b["idx"], dtype=np.int32).reshape(b["stop"] - b["start"], -1)
+            val = np.asarray(b["val"], dtype=np.float32).reshape(idx.shape)
+            parts.append(
+                (slice(b["start"], b["stop"]), idx, np.where(idx >= 0, val, -np.inf).astype(np.float32))
+            )
+        result = engine.finish_blocks(ctx.inp, parts, params)
+        return finish_run(run_id, ctx, result, started)
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+# --------------------------------------------------------------------------- incremental (in place)
+
+
+@dataclass
+class UpdateSummary:
+    """What an in-place update after profile edits changed."""
+
+    run_id: int | None
+    kommune_ids: list[int]
+    rewritten_lists: int
+    full_instead: bool = False
+
+
+def _lock_current(run_id: int) -> bool:
+    """Lock the MatchingState row while it still points at run_id (PostgreSQL row lock, SQLite write lock)."""
+    return bool(
+        db.session.execute(
+            sa.update(MatchingState)
+            .where(MatchingState.id == STATE_ID, MatchingState.current_run_id == run_id)
+            .values(updated_at=utcnow())
+        ).rowcount
+    )
+
+
+def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
+    """After profile edits: update these Kommunen's lists and their place in others' lists, in place.
+
+    Without a current run there is nothing to update (the first full recompute covers everybody).
+    If the set of matchable Kommunen changed since the run, a full recompute runs instead.
+    """
+    wanted = sorted({int(k) for k in kommune_ids})
+    for _attempt in range(3):
+        run_id = current_run_id()
+        if run_id is None:
+            return UpdateSummary(None, wanted, 0)
+        if not _lock_current(run_id):  # a newer run was swapped in meanwhile: start over on that one
+            db.session.rollback()
+            continue
+        arrays = db.session.get(SuggestionRunArrays, run_id)
+        run = db.session.get(SuggestionRun, run_id)
+        ctx = build_match_input()
+        if arrays is None or arrays.pool_npz is None:
+            db.session.rollback()
+            break
+        stored = _load_npz(arrays.pool_npz)
+        if not np.array_equal(stored["ids"], ctx.ids):
+            db.session.rollback()
+            break
+        params = params_from_json(run.params)
+        n = ctx.inp.n
+        old = MatchResult(
+            stored["idx"],
+            stored["score"],
+            np.full(stored["idx"].shape, np.nan, np.float32),
+            stored["pool_idx"],
+            stored["pool_score"],
+            params,
+        )
+        result = old
+        rows = [ctx.row_of[k] for k in wanted if k in ctx.row_of]
+        for r in rows:
+            result = engine.update_one(ctx.inp, result, r)
+        touched = np.zeros(n, bool)
+        touched[rows] = True
+        changed = (result.idx != old.idx).any(1) | (result.score != old.score).any(1) | touched
+        listed = result.idx >= 0
+        changed |= (listed & touched[np.where(listed, result.idx, 0)]).any(1)
+        changed_rows = np.nonzero(changed)[0]
+        changed_ids = [int(ctx.ids[r]) for r in changed_rows]
+        for start in range(0, len(changed_ids), 500):
+            db.session.execute(
+                sa.delete(Suggestion).where(
+                    Suggestion.run_id == run_id, Suggestion.kommune_id.in_(changed_ids[start : start + 500])
+                )
+            )
+        new_rows = suggestion_rows(run_id, ctx, result, changed_rows)
+        if new_rows:
+            _insert_chunk(new_rows)
+        arrays.pool_npz = _pool_blob(ctx, result)
+        run.params = {**run.params, "updates": int(run.params.get("updates", 0)) + 1}
+        run.gini = engine.gini(engine.appearances(result.idx, n))
+        db.session.commit()
+        return UpdateSummary(run_id, wanted, len(changed_rows))
+    summary = recompute_full()
+    return UpdateSummary(summary.run_id, wanted, summary.size, full_instead=True)
+
+
+# ------------------------------------------------------------------------------ reads and feedback
+
+
+def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Suggestion]:
+    """Kommune's suggestions of the current run, best first, without partners, declined or hidden pairs."""
+    run_id = current_run_id()
+    if run_id is None:
+        return []
+    hidden = sa.select(SuggestionFeedback.partner_id).where(
+        SuggestionFeedback.kommune_id == kommune_id, SuggestionFeedback.kind == "nicht-interessiert"
+    )
+    partners = sa.union(
+        sa.select(Partnership.kommune_b_id).where(Partnership.kommune_a_id == kommune_id),
+        sa.select(Partnership.kommune_a_id).where(Partnership.kommune_b_id == kommune_id),
+        sa.select(ContactRequest.to_kommune_id).where(
+            ContactRequest.from_kommune_id == kommune_id, ContactRequest.status == "abgelehnt"
+        ),
+        sa.select(ContactRequest.from_kommune_id).where(
+            ContactRequest.to_kommune_id == kommune_id, ContactRequest.status == "abgelehnt"
+        ),
+    )
+    query = (
+        sa.select(Suggestion)
+        .where(Suggestion.run_id == run_id, Suggestion.kommune_id == kommune_id)
+        .where(Suggestion.partner_id.not_in(hidden), Suggestion.partner_id.not_in(partners))
+        .order_by(Suggestion.rank)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def _feedback(kommune_id: int, partner_id: int, kind: str) -> SuggestionFeedback | None:
+    return db.session.scalar(
+        sa.select(SuggestionFeedback).filter_by(kommune_id=kommune_id, partner_id=partner_id, kind=kind)
+    )
+
+
+def mark_not_interested(kommune_id: int, partner_id: int) -> SuggestionFeedback:
+    """Hide partner from Kommune's list now and exclude the pair from every later recompute."""
+    row = _feedback(kommune_id, partner_id, "nicht-interessiert")
+    if row is None:
+        row = SuggestionFeedback(
+            kommune_id=kommune_id, partner_id=partner_id, kind="nicht-interessiert", count=1
+        )
+        db.session.add(row)
+    else:
+        row.count += 1
+        row.updated_at = utcnow()
+    db.session.commit()
+    return row
+
+
+def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | None = None) -> None:
+    """The dashboard showed these suggestions: each one shown again a week later without action sinks.
+
+    The first showing starts the clock (count 0: sinks slowly with time); every further showing at
+    least IGNORE_REPEAT_DAYS later counts as one more ignore (each halves the score).
+    """
+    now = now or utcnow()
+    for partner_id in set(partner_ids):
+        row = _feedback(kommune_id, partner_id, "ignoriert")
+        if row is None:
+            db.session.add(
+                SuggestionFeedback(
+                    kommune_id=kommune_id,
+                    partner_id=partner_id,
+                    kind="ignoriert",
+                    count=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif now - _as_utc(row.updated_at) >= timedelta(days=IGNORE_REPEAT_DAYS):
+            row.count += 1
+            row.updated_at = now
+    db.session.commit()
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def suggestions_document(ags: str, limit: int | None = None) -> dict:
+    """The `matching show --json` document of one Kommune."""
+    from plattform.kommunen.services import get_by_ags
+
+    kommune = get_by_ags(ags)
+    if kommune is None:
+        raise LookupError(f"AGS {ags} ist nicht im Gemeindeverzeichnis.")
+    run = current_run()
+    items = current_suggestions(kommune.id, limit)
+    partners = {
+        k.id: k
+        for k in db.session.scalars(sa.select(Kommune).where(Kommune.id.in_([s.partner_id for s in items])))
+    }
+    return {
+        "ags": kommune.ags,
+        "name": kommune.name,
+        "run": None
+        if run is None
+        else {
+            "id": run.id,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "size": run.size,
+            "gini": run.gini,
+        },
+        "suggestions": [
+            {
+                "rank": s.rank,
+                "ags": partners[s.partner_id].ags,
+                "name": partners[s.partner_id].name,
+                "score": s.score,
+                "teaches_me": s.teaches_me,
+                "learns_from_me": s.learns_from_me,
+                "distance_km": s.distance_km,
+                "explanation_de": s.explanation_de,
+            }
+            for s in items
+        ],
+    }

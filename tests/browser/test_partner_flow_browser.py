@@ -1,0 +1,208 @@
+"""Two officers in Chromium become learning partners: suggestion → request → acceptance → contacts.
+
+Kreuzau's officer and Aldenhoven's officer each use their own browser context (own cookies). The
+suggestions come from the real recompute service over the two profiles. Every page passes axe, and
+the screenshots for the README are written to docs/img/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matching.profiles import ProfileData
+from plattform.extensions import db
+from plattform.profile.services import save_profile
+from plattform.vorschlaege.services import current_suggestions, recompute_full
+from tests.a11y import assert_accessible
+from tests.factories import PASSWORD
+from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
+
+pytestmark = pytest.mark.browser
+
+IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
+
+
+@pytest.fixture
+def contexts(browser, live_server):
+    """New browser contexts that may only talk to the live server; closed and checked afterwards."""
+    made, foreign = [], []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server) or url.startswith("data:"):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    def new(**kwargs):
+        context = browser.new_context(locale="de-DE", base_url=live_server, **kwargs)
+        context.route("**/*", guard)
+        made.append(context)
+        return context.new_page()
+
+    yield new
+    for context in made:
+        context.close()
+    assert not foreign, f"Anfragen an fremde Hosts: {foreign}"
+
+
+@pytest.fixture
+def partners(demo_region):
+    """Kreuzau wants Digitallotsen and is good at E-Akte; Aldenhoven the other way round."""
+    world = make_world()
+    save_profile(
+        world.a,
+        ProfileData(
+            ags=KREUZAU,
+            ziele=("effizienz", "rechtliche-vorgaben", "foerdermittel"),
+            staerken={"e-akte": 3, "e-rechnung": 2},
+            bedarfe={"digitallotsen": 3, "online-beteiligung": 2},
+            offen_fuer=("lernpartnerschaft",),
+        ),
+        notify=False,
+    )
+    save_profile(
+        world.b,
+        ProfileData(
+            ags=ALDENHOVEN,
+            ziele=("buergernaehe", "zivilgesellschaft", "attraktivitaet"),
+            staerken={"digitallotsen": 3, "online-beteiligung": 2},
+            bedarfe={"e-akte": 3},
+            offen_fuer=("lernpartnerschaft",),
+        ),
+        notify=False,
+    )
+    db.session.commit()
+    recompute_full()
+    assert ALDENHOVEN in {s.partner.ags for s in current_suggestions(world.a.id)}
+    return world
+
+
+def _login(page, user):
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    assert page.get_by_text(user.name).first.is_visible()
+
+
+def test_two_officers_become_learning_partners(contexts, partners):
+    IMG.mkdir(parents=True, exist_ok=True)
+    kreuzau = contexts()
+    _login(kreuzau, partners.officer_a)
+
+    # 1. Kreuzau sees Aldenhoven among its suggestions, with the reason.
+    kreuzau.get_by_role("link", name="Vorschläge").click()
+    assert kreuzau.get_by_role("heading", level=1).inner_text() == "Vorschläge für Kreuzau"
+    card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
+    assert "Digitallotsen" in card.inner_text()
+    card.get_by_text("Warum dieser Vorschlag?").click()
+    assert card.get_by_text("Kann Kreuzau etwas zeigen").is_visible()
+    assert_accessible(kreuzau)
+    kreuzau.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
+
+    # 2. The request form: first sent empty (error state), then with a message.
+    card.get_by_role("link", name="Kontakt aufnehmen").click()
+    assert kreuzau.get_by_role("heading", level=1).inner_text() == "Kontakt aufnehmen"
+    assert_accessible(kreuzau)
+    kreuzau.get_by_role("button", name="Anfrage senden").click()
+    assert (
+        kreuzau.get_by_role("alert").first.inner_text().strip() == "Bitte schreiben Sie eine kurze Nachricht."
+    )
+    assert_accessible(kreuzau)
+    kreuzau.get_by_label("Ihre Nachricht").fill(
+        "Guten Tag, wir möchten Digitallotsen ausbilden und würden gern von Ihren Erfahrungen lernen. "
+        "Im Gegenzug zeigen wir Ihnen gern unsere E-Akte."
+    )
+    kreuzau.screenshot(path=str(IMG / "anfrage.png"), full_page=True)
+    kreuzau.get_by_role("button", name="Anfrage senden").click()
+    assert kreuzau.get_by_text("Ihre Anfrage an Aldenhoven wurde gesendet.").is_visible()
+    assert "bernd.aldenhoff@aldenhoven.de" not in kreuzau.content()
+    assert_accessible(kreuzau)
+
+    # 3. Aldenhoven's officer, in a second browser, sees the request and accepts it.
+    aldenhoven = contexts()
+    _login(aldenhoven, partners.officer_b)
+    aldenhoven.get_by_role("link", name="Anfragen").click()
+    row = aldenhoven.get_by_role("row", name="Kreuzau")
+    assert "Digitallotsen" in row.inner_text()
+    assert "anna.kreuzer@kreuzau.de" not in aldenhoven.content()
+    assert_accessible(aldenhoven)
+    aldenhoven.screenshot(path=str(IMG / "anfragen.png"), full_page=True)
+    row.get_by_role("button", name="Annehmen").click()
+    assert aldenhoven.get_by_text("Sie sind jetzt Lernpartner von Kreuzau.").is_visible()
+    assert aldenhoven.get_by_role("link", name="anna.kreuzer@kreuzau.de").is_visible()
+    assert aldenhoven.get_by_text("02422 507-100").is_visible()
+    assert_accessible(aldenhoven)
+    aldenhoven.screenshot(path=str(IMG / "partnerschaft.png"), full_page=True)
+
+    # 4. Kreuzau now sees Aldenhoven's contacts, and the partnership on both Kommune pages.
+    kreuzau.get_by_role("link", name="Anfragen").click()
+    assert kreuzau.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de").is_visible()
+    assert "paul.wartend@aldenhoven.de" not in kreuzau.content()
+    assert_accessible(kreuzau)
+    kreuzau.goto(f"/kommunen/{KREUZAU}")
+    section = kreuzau.locator("section", has=kreuzau.get_by_role("heading", name="Lernpartnerschaften"))
+    assert section.get_by_role("link", name="Aldenhoven").is_visible()
+    assert_accessible(kreuzau)
+    kreuzau.goto(f"/kommunen/{ALDENHOVEN}")
+    section = kreuzau.locator("section", has=kreuzau.get_by_role("heading", name="Lernpartnerschaften"))
+    assert section.get_by_role("link", name="Kreuzau").is_visible()
+    assert section.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de").is_visible()
+    assert_accessible(kreuzau)
+
+    # 5. The accepted partner is no longer suggested.
+    kreuzau.get_by_role("link", name="Vorschläge").click()
+    assert (
+        kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven")).count()
+        == 0
+    )
+    assert_accessible(kreuzau)
+
+
+def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
+    world = make_world()  # no recompute yet
+    page = contexts()
+    _login(page, world.officer_c)
+    page.get_by_role("link", name="Vorschläge").click()
+    assert page.get_by_role("heading", name="Noch keine Vorschläge").is_visible()
+    assert page.get_by_text("jede Nacht neu berechnet").is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Anfragen").click()
+    assert page.get_by_text("Noch keine Anfragen an Ihre Kommune.").is_visible()
+    assert_accessible(page)
+
+
+def test_search_with_and_without_results(contexts, partners):
+    IMG.mkdir(parents=True, exist_ok=True)
+    page = contexts()
+    _login(page, partners.officer_c)
+    page.get_by_role("link", name="Suche", exact=True).click()
+    page.get_by_label("Thema", exact=True).select_option("digitallotsen")
+    page.get_by_label("Thema als").select_option("staerke")
+    page.get_by_label("Höchstens so viele km entfernt").fill("40")
+    page.get_by_role("button", name="Suchen").click()
+    assert page.get_by_text("1 Kommune gefunden").is_visible()
+    assert page.get_by_role("row", name="Aldenhoven").is_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(IMG / "suche.png"), full_page=True)
+
+    page.get_by_label("Land").select_option(label="Baden-Württemberg")
+    page.get_by_role("button", name="Suchen").click()
+    assert page.get_by_text("0 Kommunen gefunden").is_visible()
+    assert_accessible(page)
+
+    page.goto("/suche/?max_km=0")
+    assert page.get_by_role("alert").first.is_visible()
+    assert_accessible(page)
+
+
+def test_dashboard_and_search_fit_a_phone_screen(contexts, partners):
+    page = contexts(viewport={"width": 360, "height": 740})
+    _login(page, partners.officer_a)
+    for path in ("/vorschlaege/", "/suche/", "/kontakte/", f"/kontakte/anfrage/neu/{ALDENHOVEN}"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
