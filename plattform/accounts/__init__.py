@@ -1,7 +1,7 @@
 """Accounts, roles and who may speak for which Kommune."""
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from flask import Blueprint, render_template, session
+from flask_login import current_user, user_loaded_from_cookie
 
 bp = Blueprint("accounts", __name__, url_prefix="/konto", cli_group="accounts")
 
@@ -24,6 +24,18 @@ def _setup(state) -> None:
 def too_many_requests(error):
     """A German page when a rate limit (login, registration, reset) is hit."""
     return render_template("accounts/zu_viele_anfragen.html"), 429
+
+
+@user_loaded_from_cookie.connect
+def _bind_restored_session(app, user=None, **_extra) -> None:
+    """Bind a session restored from the remember cookie to this browser, as a login would.
+
+    Flask-Login restores the user but stores no session identifier, so with session protection
+    "strong" the next request wipes the session and the remember cookie (flask-login issues #248,
+    #685): remember-me would last one request. Stamping the identifier keeps both: the restored
+    session stays bound to this address and browser, and is not fresh.
+    """
+    session["_id"] = app.login_manager._session_identifier_generator()
 
 
 def _can_approve() -> bool:

@@ -8,6 +8,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from plattform.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label=None):
     return EmailField(
         label or _l("E-Mail-Adresse"),
@@ -16,6 +20,7 @@ def _email_field(label=None):
             Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False),
             Length(max=254, message=_l("Die Adresse ist zu lang.")),
         ],
+        filters=[_strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
@@ -65,6 +70,7 @@ class RegisterForm(FlaskForm):
             DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
             Length(max=120, message=_l("Der Name ist zu lang.")),
         ],
+        filters=[_strip],
         render_kw={"autocomplete": "name"},
     )
     email = _email_field(_l("Dienstliche E-Mail-Adresse"))
