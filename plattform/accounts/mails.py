@@ -28,6 +28,10 @@ KINDS = (
 )
 
 
+class _Gone(Exception):
+    """What the mail is about no longer exists (e.g. the request was withdrawn)."""
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link on this platform, built from BASE_URL (works inside a worker too)."""
     adapter = current_app.url_map.bind("localhost")
@@ -68,7 +72,7 @@ def _subject_and_context(kind: str, user: User, params: dict) -> tuple[str, str,
     elif kind in ("membership_requested", "membership_decided"):
         membership = db.session.get(KommuneMembership, params["membership_id"])
         if membership is None:
-            raise LookupError("membership gone")
+            raise _Gone()
         context["membership"] = membership
         if kind == "membership_requested":
             subject = _(
@@ -76,7 +80,7 @@ def _subject_and_context(kind: str, user: User, params: dict) -> tuple[str, str,
                 name=membership.user.name,
                 kommune=membership.kommune.name,
             )
-            context["link"] = external_url("accounts.freigaben")
+            context["link"] = external_url("verwaltung.freigaben")
         else:
             subject = (
                 _("Ihre Anfrage für %(kommune)s wurde bestätigt", kommune=membership.kommune.name)
@@ -97,7 +101,7 @@ def send_account_mail(kind: str, user_id: int, **params) -> bool:
     with force_locale(user.locale or "de"):
         try:
             subject, to, context = _subject_and_context(kind, user, params)
-        except LookupError:
+        except _Gone:
             return False
         text = render_template(f"accounts/mail/{kind}.txt", **context)
         html = render_template(f"accounts/mail/{kind}.html", subject=subject, **context)

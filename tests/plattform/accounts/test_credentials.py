@@ -33,7 +33,9 @@ def test_reset_answer_is_the_same_whether_or_not_the_address_exists(client, smtp
     user = UserFactory(email="da@kreuzau.de")
     db.session.commit()
     known = client.post("/konto/passwort-vergessen", data={"email": user.email}, follow_redirects=True)
-    unknown = client.post("/konto/passwort-vergessen", data={"email": "weg@kreuzau.de"}, follow_redirects=True)
+    unknown = client.post(
+        "/konto/passwort-vergessen", data={"email": "weg@kreuzau.de"}, follow_redirects=True
+    )
     assert known.status_code == unknown.status_code == 200
     assert known.text == unknown.text
     assert [m["To"] for m in smtp_server.messages] == ["da@kreuzau.de"]
@@ -56,7 +58,9 @@ def test_reset_link_sets_a_new_password_once_and_ends_every_session(app, client,
     assert verify_password(reload(user).password_hash, NEW)
 
     # The link is used up: the password it was tied to is gone.
-    again = client.post(path, data={"password": "Noch-ein-Passwort-2026", "password_confirm": "Noch-ein-Passwort-2026"})
+    again = client.post(
+        path, data={"password": "Noch-ein-Passwort-2026", "password_confirm": "Noch-ein-Passwort-2026"}
+    )
     assert again.status_code == 400 and "Der Link ist ungültig" in again.text
     assert verify_password(reload(user).password_hash, NEW)
     # The other device was logged out.
@@ -141,8 +145,14 @@ def test_email_change_takes_effect_after_the_new_address_confirms(client, login,
     assert event.details == {"alt": "alt@kreuzau.de", "neu": "neu@kreuzau.de"}
     # Logging in works with the new address only.
     client.post("/konto/abmelden")
-    assert client.post("/konto/anmelden", data={"email": "alt@kreuzau.de", "password": PASSWORD}).status_code == 422
-    assert client.post("/konto/anmelden", data={"email": "neu@kreuzau.de", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/konto/anmelden", data={"email": "alt@kreuzau.de", "password": PASSWORD}).status_code
+        == 422
+    )
+    assert (
+        client.post("/konto/anmelden", data={"email": "neu@kreuzau.de", "password": PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_email_change_to_a_taken_address_answers_the_same_and_sends_nothing(client, login, smtp_server):
@@ -164,7 +174,9 @@ def test_email_change_link_dies_when_the_password_changes(client, login, smtp_se
     login(user)
     client.post("/konto/email", data={"new_email": "neu@kreuzau.de"})
     path = link_path(messages_to(smtp_server, "neu@kreuzau.de")[0], "/konto/email-bestaetigen/")
-    client.post("/konto/passwort", data={"current_password": PASSWORD, "password": NEW, "password_confirm": NEW})
+    client.post(
+        "/konto/passwort", data={"current_password": PASSWORD, "password": NEW, "password_confirm": NEW}
+    )
     assert client.get(path).status_code == 400
     assert reload(user).email != "neu@kreuzau.de"
 
@@ -212,7 +224,9 @@ def test_reauth_never_redirects_off_site(client, login):
 def test_remember_cookie_lasts_14_days_and_cookies_are_httponly(client, app):
     user = UserFactory()
     db.session.commit()
-    response = client.post("/konto/anmelden", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    response = client.post(
+        "/konto/anmelden", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     remember = next(c for c in cookies if c.startswith("remember_token="))
     session_cookie = next(c for c in cookies if c.startswith("session="))

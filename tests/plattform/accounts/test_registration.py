@@ -66,7 +66,7 @@ def test_unconfirmed_user_can_have_the_link_sent_again(client, smtp_server):
     register(client)
     response = client.post("/konto/bestaetigung-senden", data={"email": "cdo@kreuzau.de"})
     assert response.status_code == 302
-    first, second = messages_to(smtp_server, "cdo@kreuzau.de")
+    _first, second = messages_to(smtp_server, "cdo@kreuzau.de")
     assert client.get(link_path(second, "/konto/bestaetigen/")).status_code == 302
     db.session.expire_all()
     assert get_user_by_email("cdo@kreuzau.de").email_confirmed
@@ -105,8 +105,11 @@ def test_registering_an_existing_address_answers_the_same_and_tells_the_owner(cl
         ({"email": "keine-adresse"}, "gültige E-Mail-Adresse"),
         ({"name": ""}, "Ihren Namen"),
         (
-            {"email": "lang.genug@kreuzau.de", "password": "lang.genug@kreuzau.de",
-             "password_confirm": "lang.genug@kreuzau.de"},
+            {
+                "email": "lang.genug@kreuzau.de",
+                "password": "lang.genug@kreuzau.de",
+                "password_confirm": "lang.genug@kreuzau.de",
+            },
             "nicht Ihre E-Mail-Adresse",
         ),
     ],
@@ -186,18 +189,32 @@ def test_registration_and_confirmation_are_audited(client, smtp_server):
 
 def test_mail_links_use_base_url_not_the_request_host(client, smtp_server, app):
     app.config["BASE_URL"] = "https://kommunalmatch.example"
-    client.post("/konto/registrieren", base_url="http://evil.example", data={
-        "name": "X", "email": "x@kreuzau.de", "password": NEW_PASSWORD,
-        "password_confirm": NEW_PASSWORD, "privacy": "y",
-    })
+    client.post(
+        "/konto/registrieren",
+        base_url="http://evil.example",
+        data={
+            "name": "X",
+            "email": "x@kreuzau.de",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+            "privacy": "y",
+        },
+    )
     text, _html = bodies(smtp_server.messages[0])
     assert "https://kommunalmatch.example/konto/bestaetigen/" in text
     assert "evil.example" not in text
 
 
 def test_english_locale_is_stored_at_registration_and_used_for_mail(client, smtp_server):
-    client.post("/konto/registrieren", headers={"Accept-Language": "en"}, data={
-        "name": "Eve", "email": "eve@kreuzau.de", "password": NEW_PASSWORD,
-        "password_confirm": NEW_PASSWORD, "privacy": "y",
-    })
+    client.post(
+        "/konto/registrieren",
+        headers={"Accept-Language": "en"},
+        data={
+            "name": "Eve",
+            "email": "eve@kreuzau.de",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+            "privacy": "y",
+        },
+    )
     assert get_user_by_email("eve@kreuzau.de").locale == "en"
