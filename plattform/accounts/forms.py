@@ -25,9 +25,9 @@ def _email_field(label=None):
     )
 
 
-def _new_password_fields():
+def _new_password_fields(label=None):
     password = PasswordField(
-        _l("Neues Passwort"),
+        label or _l("Neues Passwort"),
         validators=[
             DataRequired(_l("Bitte wählen Sie ein Passwort.")),
             Length(
@@ -79,7 +79,7 @@ class RegisterForm(FlaskForm):
         validators=[Optional(), Length(max=120, message=_l("Die Angabe ist zu lang."))],
         render_kw={"autocomplete": "organization-title"},
     )
-    password, password_confirm = _new_password_fields()
+    password, password_confirm = _new_password_fields(_l("Passwort"))
     privacy = BooleanField(
         _l(
             "Ich habe die Datenschutzhinweise gelesen und bin mit der Verarbeitung meiner Angaben "
