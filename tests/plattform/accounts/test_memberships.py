@@ -209,3 +209,31 @@ def test_admin_grants_and_revokes_administration_but_not_the_last(app, client, l
     assert db.session.get(type(officer), s["admin"].id).is_admin
     actions = list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["admin.granted", "admin.revoked"]
+
+
+def test_member_pages_wait_for_an_approved_membership(app, login, kreis_setup):
+    from plattform.accounts.permissions import membership_required
+
+    @membership_required
+    def member_page():
+        return "Mitgliederbereich"
+
+    app.add_url_rule("/test-mitglieder", "test_mitglieder", member_page)
+    waiting = UserFactory(email="wartet@kreuzau.de")
+    MembershipFactory(user=waiting, kommune=kreis_setup["a"], status="beantragt")
+    member = UserFactory(email="mitglied@kreuzau.de")
+    MembershipFactory(user=member, kommune=kreis_setup["a"])
+    db.session.commit()
+
+    def get_as(user):
+        c = app.test_client()
+        if user is not None:
+            c.post("/konto/anmelden", data={"email": user.email, "password": "Sicheres-Passwort-2026"})
+        return c.get("/test-mitglieder")
+
+    assert get_as(None).headers["Location"].startswith("/konto/anmelden")
+    pending = get_as(waiting)
+    assert pending.status_code == 302 and pending.headers["Location"] == "/konto/"
+    assert get_as(member).text == "Mitgliederbereich"
+    assert get_as(kreis_setup["coordinator"]).text == "Mitgliederbereich"
+    assert get_as(kreis_setup["admin"]).text == "Mitgliederbereich"
