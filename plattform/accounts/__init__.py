@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, session
 from flask_login import current_user, user_loaded_from_cookie
+from flask_wtf.csrf import CSRFError
 
 bp = Blueprint("accounts", __name__, url_prefix="/konto", cli_group="accounts")
 
@@ -36,6 +37,12 @@ def _bind_restored_session(app, user=None, **_extra) -> None:
     session stays bound to this address and browser, and is not fresh.
     """
     session["_id"] = app.login_manager._session_identifier_generator()
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error):
+    """A German page when a form's security token is missing or stale (e.g. after a browser restart)."""
+    return render_template("accounts/formular_abgelaufen.html"), 400
 
 
 def _can_approve() -> bool:

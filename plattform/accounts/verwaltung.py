@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.accounts.permissions import (
@@ -19,7 +20,6 @@ from plattform.accounts.permissions import (
 from plattform.accounts.services import AccountError, decide_membership, set_admin
 from plattform.accounts.tasks import queue_account_mail
 from plattform.core import audit
-from plattform.core.models import AuditEvent
 from plattform.extensions import db
 
 bp = Blueprint("verwaltung", __name__)
@@ -78,7 +78,11 @@ def entscheiden(membership_id: int):
 def benutzer():
     """All accounts, searchable by name or address, with their memberships and roles."""
     query = (request.args.get("q") or "").strip()[:100]
-    stmt = sa.select(User).order_by(User.name, User.id)
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.memberships).selectinload(KommuneMembership.kommune))
+        .order_by(User.name, User.id)
+    )
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
@@ -128,5 +132,4 @@ def protokoll():
         actions=audit.known_actions(),
         action_label=audit.action_label,
         actors=actors,
-        total=db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
     )

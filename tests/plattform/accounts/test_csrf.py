@@ -34,6 +34,7 @@ def test_registration_without_token_is_refused(client):
         },
     )
     assert response.status_code == 400
+    assert "Das Formular ist abgelaufen" in response.text
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 

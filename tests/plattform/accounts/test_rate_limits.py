@@ -14,6 +14,14 @@ def app_config(app_config):
     return {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    """The limiter's memory storage outlives an app; start every test with empty counters."""
+    from plattform.extensions import limiter
+
+    limiter.reset()
+
+
 def test_login_is_limited_to_ten_attempts_a_minute(client):
     user = UserFactory()
     db.session.commit()
