@@ -1,10 +1,15 @@
-"""Language selection: German first, English on request (?lang=en, remembered in the session)."""
+"""Language selection: German first, English on request (?lang=en, remembered in the session), and
+for a logged-in user the language stored in their account."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user
 
 
 def select_locale() -> str:
-    """Pick the UI language: explicit choice, then the browser's preference, then German."""
+    """Pick the UI language: explicit choice, then the account's, then the session's, then the
+    browser's preference, then German. Outside a request (CLI, worker) German."""
+    if not has_request_context():
+        return "de"
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:
@@ -12,4 +17,6 @@ def select_locale() -> str:
         return chosen
     if session.get("lang") in languages:
         return session["lang"]
+    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
     return request.accept_languages.best_match(languages) or "de"

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # When the person accepted the privacy notice at registration (Art. 7 (1) GDPR: be able to show it).
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     locale: Mapped[str] = mapped_column(sa.String(5), default="de")
     # Bumped on password change so that old sessions and reset links stop working.
     session_version: Mapped[int] = mapped_column(default=1)

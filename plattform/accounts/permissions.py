@@ -6,12 +6,14 @@ by the netzwerke domain through `register_coordination_provider`, so accounts do
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_fresh, login_required
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.extensions import db
@@ -99,3 +101,105 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def may_decide(user: User | None, membership: KommuneMembership) -> bool:
+    """Whether the user may approve or decline this request.
+
+    Nobody but an administrator decides their own request, and only administrators hand out the
+    coordination role (it carries the right to approve others).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    if membership.user_id == user.id or membership.role == "koordination":
+        return False
+    return can_approve_membership(user, membership.kommune_id)
+
+
+def decidable_memberships_query(user: User) -> sa.Select:
+    """Open requests the user may decide, oldest first."""
+    stmt = (
+        sa.select(KommuneMembership)
+        .where(KommuneMembership.status == "beantragt")
+        .order_by(KommuneMembership.requested_at, KommuneMembership.id)
+    )
+    if user.is_admin:
+        return stmt
+    return stmt.where(
+        KommuneMembership.kommune_id.in_(coordinated_kommune_ids(user) or {-1}),
+        KommuneMembership.user_id != user.id,
+        KommuneMembership.role != "koordination",
+    )
+
+
+def can_approve_anything(user: User | None) -> bool:
+    """Whether the user decides membership requests at all (admins and coordinators)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or bool(coordinated_kommune_ids(user))
+
+
+def has_approved_role(user: User | None) -> bool:
+    """Whether the account is past the waiting stage: an approved membership, or administrator."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or bool(acting_kommune_ids(user)) or bool(coordinated_kommune_ids(user))
+
+
+def membership_required(view):
+    """Decorator for member pages: until a membership is approved, send the user to their account."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not has_approved_role(current_user):
+            flash(_("Diese Seite steht Ihnen offen, sobald Ihre Mitgliedschaft bestätigt ist."), "info")
+            return redirect(url_for("accounts.konto"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def login_is_recent() -> bool:
+    """A fresh login (password typed in this session, not restored from the remember cookie) that
+    is younger than FRESH_LOGIN_MAX_AGE seconds."""
+    if not login_fresh():
+        return False
+    at = session.get("_fresh_at")
+    if not isinstance(at, int | float):
+        return False
+    return time.time() - at <= current_app.config.get("FRESH_LOGIN_MAX_AGE", 15 * 60)
+
+
+def mark_login_fresh() -> None:
+    """Note that the password was just typed (login or re-authentication)."""
+    session["_fresh"] = True
+    session["_fresh_at"] = int(time.time())
+
+
+def recent_login_required(return_endpoint: str | None = None):
+    """Decorator for sensitive actions (export, deletion, e-mail and role changes): ask for the
+    password again unless it was typed recently. Builds on Flask-Login's freshness.
+
+    After re-authentication the user returns to the page (GET) or to `return_endpoint` (for a POST,
+    which cannot be repeated by a redirect).
+    """
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not login_is_recent():
+                if request.method == "GET":
+                    target = request.full_path.rstrip("?")
+                else:
+                    target = url_for(return_endpoint) if return_endpoint else url_for("accounts.konto")
+                flash(_("Bitte bestätigen Sie zur Sicherheit Ihr Passwort."), "info")
+                return redirect(url_for("accounts.reauth", next=target))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,17 +1,31 @@
-"""Account services: create, authenticate, request and decide memberships."""
+"""Account services: create, authenticate, register and confirm, reset and change credentials,
+request and decide memberships, grant administration, delete an account.
+
+Services flush but never commit: the view commits the action together with its audit event.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
-from plattform.accounts.models import KommuneMembership, User
+from plattform.accounts.models import MEMBERSHIP_ROLES, KommuneMembership, User
 from plattform.accounts.passwords import hash_password, needs_rehash, verify_password
+from plattform.core import audit
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
+from plattform.kommunen.models import Kommune, utcnow
+
+# NIST SP 800-63B asks for at least 8; officers' accounts speak for a Kommune, so we ask for 12.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 
 
 class AccountError(ValueError):
     """A request that cannot be carried out; the message is German and safe to show."""
+
+
+class WrongPasswordError(AccountError):
+    """The password typed to confirm an action is wrong."""
 
 
 def normalise_email(email: str) -> str:
@@ -29,7 +43,7 @@ def create_user(
 ) -> User:
     """Create an account; the caller commits."""
     if get_user_by_email(email) is not None:
-        raise AccountError("Für diese Adresse besteht bereits ein Konto.")
+        raise AccountError(_("Für diese Adresse besteht bereits ein Konto."))
     user = User(
         email=normalise_email(email),
         name=name.strip(),
@@ -57,13 +71,20 @@ def authenticate(email: str, password: str) -> User | None:
 
 def request_membership(user: User, kommune_id: int, role: str = "mitglied", message: str | None = None):
     """Ask to speak for a Kommune; a declined request may be asked again."""
+    if role not in MEMBERSHIP_ROLES:
+        raise AccountError(_("Unbekannte Rolle."))
+    kommune = db.session.get(Kommune, kommune_id)
+    if kommune is None or not kommune.active:
+        raise AccountError(_("Diese Kommune gibt es im Verzeichnis nicht (mehr)."))
+    if role == "koordination" and kommune.ebene != "kreis":
+        raise AccountError(_("Koordination kann nur für einen Kreis beantragt werden."))
     membership = db.session.scalar(
         sa.select(KommuneMembership).where(
             KommuneMembership.user_id == user.id, KommuneMembership.kommune_id == kommune_id
         )
     )
     if membership is not None and membership.status in ("beantragt", "bestaetigt"):
-        raise AccountError("Für diese Kommune besteht bereits eine Anfrage oder Mitgliedschaft.")
+        raise AccountError(_("Für diese Kommune besteht bereits eine Anfrage oder Mitgliedschaft."))
     if membership is None:
         membership = KommuneMembership(user_id=user.id, kommune_id=kommune_id)
         db.session.add(membership)
@@ -73,7 +94,23 @@ def request_membership(user: User, kommune_id: int, role: str = "mitglied", mess
     membership.requested_at = utcnow()
     membership.decided_at = membership.decided_by_id = None
     db.session.flush()
+    audit.record(
+        "membership.requested",
+        target=("user_account", user.id),
+        details=_membership_details(membership, kommune),
+        actor=user,
+    )
     return membership
+
+
+def _membership_details(membership: KommuneMembership, kommune: Kommune | None = None) -> dict:
+    kommune = kommune or membership.kommune
+    return {
+        "membership_id": membership.id,
+        "ags": kommune.ags,
+        "kommune": kommune.name,
+        "role": membership.role,
+    }
 
 
 def decide_membership(membership: KommuneMembership, approver: User, approve: bool) -> KommuneMembership:
@@ -82,6 +119,12 @@ def decide_membership(membership: KommuneMembership, approver: User, approve: bo
     membership.decided_at = utcnow()
     membership.decided_by_id = approver.id
     db.session.flush()
+    audit.record(
+        "membership.approved" if approve else "membership.declined",
+        target=("user_account", membership.user_id),
+        details=_membership_details(membership),
+        actor=approver,
+    )
     return membership
 
 
@@ -95,3 +138,125 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.session_version != version or not user.active:
         return None
     return user
+
+
+# --- registration, confirmation, credentials ------------------------------------------------------
+
+
+def check_password_rules(password: str, email: str | None = None) -> None:
+    """Raise AccountError when a new password is too short, too long or the address itself."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_("Das Passwort darf höchstens %(n)d Zeichen lang sein.", n=MAX_PASSWORD_LENGTH))
+    if email and password.strip().lower() == normalise_email(email):
+        raise AccountError(_("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
+
+
+def register_user(
+    email: str, password: str, name: str, funktion: str | None, locale: str = "de"
+) -> tuple[User, bool]:
+    """Register an unconfirmed account. Returns (user, created): for an address that already has an
+    account nothing is changed and created is False, so the caller can answer the same either way."""
+    check_password_rules(password, email)
+    existing = get_user_by_email(email)
+    if existing is not None:
+        return existing, False
+    user = create_user(email, password, name)
+    user.funktion = (funktion or "").strip() or None
+    user.locale = locale if locale in ("de", "en") else "de"
+    user.privacy_accepted_at = utcnow()
+    audit.record("account.registered", target=user, actor=user)
+    return user, True
+
+
+def confirm_email(user: User) -> bool:
+    """Mark the address as confirmed; False if it already was."""
+    if user.email_confirmed_at is not None:
+        return False
+    user.email_confirmed_at = utcnow()
+    audit.record("account.email_confirmed", target=user, actor=user)
+    return True
+
+
+def set_password(user: User, new_password: str, *, reset: bool = False) -> None:
+    """Set a new password and end every other session (the session version is part of their id)."""
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.session_version = (user.session_version or 1) + 1
+    if reset and user.email_confirmed_at is None:
+        # The reset link arrived at the address, which proves it.
+        user.email_confirmed_at = utcnow()
+    audit.record("account.password_reset" if reset else "account.password_changed", target=user, actor=user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one."""
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPasswordError(_("Das bisherige Passwort stimmt nicht."))
+    set_password(user, new_password)
+
+
+def check_email_change(user: User, new_email: str) -> str | None:
+    """The normalised new address if a confirmation should be sent to it, else None (unchanged, or
+    taken by another account: the caller answers the same, so no address is revealed)."""
+    new_email = normalise_email(new_email)
+    if new_email == user.email or get_user_by_email(new_email) is not None:
+        return None
+    return new_email
+
+
+def apply_email_change(user: User, new_email: str) -> str:
+    """Move the account to the confirmed new address; returns the old one."""
+    new_email = normalise_email(new_email)
+    other = get_user_by_email(new_email)
+    if other is not None and other.id != user.id:
+        raise AccountError(_("Diese Adresse gehört inzwischen zu einem anderen Konto."))
+    old = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    audit.record("account.email_changed", target=user, actor=user, details={"alt": old, "neu": new_email})
+    return old
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Store the user's interface language."""
+    if locale not in ("de", "en"):
+        raise AccountError(_("Unbekannte Sprache."))
+    user.locale = locale
+
+
+# --- administration and deletion --------------------------------------------------------------------
+
+
+def active_admin_count() -> int:
+    """How many active administrators there are."""
+    return db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.is_admin.is_(True), User.active.is_(True))
+    )
+
+
+def set_admin(user: User, is_admin: bool, actor: User) -> None:
+    """Grant or revoke administration; the last administrator cannot be removed."""
+    if user.is_admin == is_admin:
+        return
+    if not is_admin and active_admin_count() <= 1:
+        raise AccountError(_("Das letzte Administrationskonto kann nicht entzogen werden."))
+    user.is_admin = is_admin
+    audit.record("admin.granted" if is_admin else "admin.revoked", target=user, actor=actor)
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete the account and its memberships after checking the password; Kommune profiles stay.
+
+    Contact requests keep their Kommune and text but lose the sender (the foreign key sets null).
+    """
+    if not verify_password(user.password_hash, password):
+        raise WrongPasswordError(_("Das Passwort stimmt nicht."))
+    if user.is_admin and active_admin_count() <= 1:
+        raise AccountError(
+            _("Sie sind das letzte Administrationskonto. Ernennen Sie zuerst eine andere Person.")
+        )
+    audit.record("account.deleted", target=user, actor=user)
+    db.session.delete(user)
+    db.session.flush()

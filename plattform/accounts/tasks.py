@@ -1,0 +1,41 @@
+"""Account e-mails go out through the worker, retried with backoff when the mail server is down.
+
+When the broker itself is unreachable, the web request sends the mail directly instead: a person who
+registers or asks for a reset link should not wait for Redis to come back.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from kombu.exceptions import OperationalError
+
+from plattform.accounts.mails import send_account_mail
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="accounts.send_account_mail",
+    autoretry_for=(OSError,),  # smtplib.SMTPException is an OSError
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_account_mail_task(kind: str, user_id: int, **params) -> bool:
+    """Send one account e-mail (ids only; the message is built in the worker)."""
+    return send_account_mail(kind, user_id, **params)
+
+
+def queue_account_mail(kind: str, user_id: int, **params) -> None:
+    """Hand a mail to the worker; call after the rows it needs are committed."""
+    try:
+        send_account_mail_task.delay(kind, user_id, **params)
+    except OperationalError:
+        log.warning("Broker nicht erreichbar; sende %s-Mail direkt (broker down, sending inline)", kind)
+        try:
+            send_account_mail(kind, user_id, **params)
+        except OSError:
+            log.exception("Mail %s an Konto %s nicht zugestellt (mail not delivered)", kind, user_id)
