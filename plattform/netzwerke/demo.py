@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
+from flask import current_app
 
 from matching.profiles import ProfileData, ProjectEntry
+from plattform.accounts.demo import DEMO_PASSWORD
 from plattform.accounts.services import create_user, get_user_by_email
 from plattform.core.demo import demo_step
 from plattform.extensions import db
@@ -25,8 +27,9 @@ from plattform.projekte.proposals import kreis_display_name, recompute
 
 KDVZ_NAME = "kdvz – Digitalisierung im Kreis Düren"
 ANDI_NAME = "ANDI – Agiles Netzwerk Digitale Innovation"
-COORDINATOR_EMAIL = "koordination-dueren@kommunalmatch.demo"
-COORDINATOR_PASSWORD = "Demo-Passwort-2026"
+# The Kreis Düren coordinator of the accounts demo also coordinates kdvz (one demo person, one login).
+COORDINATOR_EMAIL = "kreis-dueren@kommunalmatch.demo"
+COORDINATOR_PASSWORD = DEMO_PASSWORD
 KREIS_DUEREN = "05358"
 # The fifteen Gemeinden of Kreis Düren (GV-ISys 2020).
 DUEREN_GEMEINDEN = tuple(f"05358{n:03d}" for n in range(4, 61, 4))
@@ -162,6 +165,8 @@ def _ensure_network(name: str, art: str, beschreibung: str, ags_list: tuple[str,
 
 def _ensure_coordinator(netzwerk: Netzwerk) -> None:
     user = get_user_by_email(COORDINATOR_EMAIL)
+    if user is None and current_app.config.get("ENV_NAME") == "production":
+        return  # no demo accounts in production (the accounts demo step refuses them too)
     if user is None:
         user = create_user(
             COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "Koordination Kreis Düren (Demo)", confirmed=True

@@ -28,7 +28,7 @@ def _has_membership() -> bool:
     return bool(current_user.is_authenticated and acting_kommune_ids(current_user))
 
 
-register_nav("vorschlaege.dashboard", "Vorschläge", 20, visible=_has_membership)
+register_nav("vorschlaege.dashboard", "Partnervorschläge", 20, visible=_has_membership)
 
 
 def _labels(slugs) -> str:

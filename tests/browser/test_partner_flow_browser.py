@@ -95,7 +95,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     _login(kreuzau, partners.officer_a)
 
     # 1. Kreuzau sees Aldenhoven among its suggestions, with the reason.
-    kreuzau.get_by_role("link", name="Vorschläge").click()
+    kreuzau.get_by_role("link", name="Partnervorschläge").click()
     assert kreuzau.get_by_role("heading", level=1).inner_text() == "Vorschläge für Kreuzau"
     card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
     assert "Digitallotsen" in card.inner_text()
@@ -155,7 +155,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     assert_accessible(kreuzau)
 
     # 5. The accepted partner is no longer suggested.
-    kreuzau.get_by_role("link", name="Vorschläge").click()
+    kreuzau.get_by_role("link", name="Partnervorschläge").click()
     assert (
         kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven")).count()
         == 0
@@ -167,7 +167,7 @@ def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
     world = make_world()  # no recompute yet
     page = contexts()
     _login(page, world.officer_c)
-    page.get_by_role("link", name="Vorschläge").click()
+    page.get_by_role("link", name="Partnervorschläge").click()
     assert page.get_by_role("heading", name="Noch keine Vorschläge").is_visible()
     assert page.get_by_text("jede Nacht neu berechnet").is_visible()
     assert_accessible(page)
