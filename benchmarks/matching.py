@@ -23,7 +23,17 @@ from matching import engine
 from matching.evaluation import build_input, evaluate, plant_groups
 from matching.synthetic import KommuneFacts, draw_profiles_with_types
 
-GV_ISYS = Path(__file__).resolve().parents[2] / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+
+def _find_directory() -> Path:
+    """../shared/data next to the checkout; a git worktree (/work/wt/NAME) sits one level deeper."""
+    for parent in Path(__file__).resolve().parents[1:4]:
+        candidate = parent / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+        if candidate.exists():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+
+
+GV_ISYS = _find_directory()
 
 
 def load_germany(path: Path = GV_ISYS):
