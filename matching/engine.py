@@ -12,9 +12,15 @@ Score of candidate j in Kommune i's list (i = row, j = column)::
 
 The geometric mean is symmetric and zero unless both sides gain, so a mutual pair outranks a one-way
 pair of the same size, while the smaller one-way terms keep mentoring visible where nothing mutual is
-near. All context terms are log-factors, so each row block needs one small dense matrix product for
-them (distance via the centred unit-vector expansion of the haversine chord) plus two sparse products
-(Kreis, networks). Rows are processed in blocks; an N×N matrix never exists.
+near. All context terms are log-factors, so a block needs one small dense matrix product for them
+(distance via the centred unit-vector expansion of the haversine chord, in float64) plus a sparse
+Kreis/network bonus. Rows are processed in blocks; an N×N matrix never exists.
+
+Full recompute: each row block is scored against one column tile at a time (the residue classes
+j mod 8, about 1,400 columns, so every buffer stays in cache). Tile 0 also yields each row's top-k
+threshold τ; every tile hands over only its cells ≥ τ, and one sort of packed (row, value, column)
+keys picks the pool. Ties always go to the lower column index, and the scores do not depend on the
+blocking (see Prepared), so a full recompute, Celery chord blocks and update_one agree exactly.
 """
 
 from __future__ import annotations
