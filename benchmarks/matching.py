@@ -23,7 +23,17 @@ from matching import engine
 from matching.evaluation import build_input, evaluate, plant_groups
 from matching.synthetic import KommuneFacts, draw_profiles_with_types
 
-GV_ISYS = Path(__file__).resolve().parents[2] / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+
+def _find_directory() -> Path:
+    """../shared/data next to the checkout; a git worktree (/work/wt/NAME) sits one level deeper."""
+    for parent in Path(__file__).resolve().parents[1:4]:
+        candidate = parent / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+        if candidate.exists():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "gv-isys-auszug-2020q4.csv"
+
+
+GV_ISYS = _find_directory()
 
 
 def load_germany(path: Path = GV_ISYS):
@@ -88,6 +98,17 @@ def machine() -> dict[str, str]:
     }
 
 
+def _peak_rss_kib() -> int:
+    """Peak resident set of this process image in KiB: VmHWM (reset by exec), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def bare_blas(inp: engine.MatchInput, block: int) -> float:
     """Reference: the plain N×T @ T×N product, row block by row block, same shape as the engine's."""
     a, b = inp.need.astype(np.float32), inp.strength.astype(np.float32)
@@ -123,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             reach_km=d["r"],
         )
         engine.compute(child)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # own peak, measured after exec
+        print(_peak_rss_kib())
+
         return 0
 
     ags, _names, kinds, pop, lat, lon = load_germany()
@@ -190,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         t=inp.type_idx,
         r=inp.reach_km,
     )
-    # RUSAGE_CHILDREN would count the forked copy of this (large) process before exec: ask the child
+    # RUSAGE_CHILDREN, and even the child's own ru_maxrss, keep the high-water mark of the forked
+    # copy of this (large) process from before exec: the child reports VmHWM of its own memory
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.matching", "--child", str(tmp)], check=True, capture_output=True
     )

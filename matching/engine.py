@@ -12,9 +12,15 @@ Score of candidate j in Kommune i's list (i = row, j = column)::
 
 The geometric mean is symmetric and zero unless both sides gain, so a mutual pair outranks a one-way
 pair of the same size, while the smaller one-way terms keep mentoring visible where nothing mutual is
-near. All context terms are log-factors, so each row block needs one small dense matrix product for
-them (distance via the centred unit-vector expansion of the haversine chord) plus two sparse products
-(Kreis, networks). Rows are processed in blocks; an N×N matrix never exists.
+near. All context terms are log-factors, so a block needs one small dense matrix product for them
+(distance via the centred unit-vector expansion of the haversine chord, in float64) plus a sparse
+Kreis/network bonus. Rows are processed in blocks; an N×N matrix never exists.
+
+Full recompute: each row block is scored against one column tile at a time (the residue classes
+j mod 8, about 1,400 columns, so every buffer stays in cache). Tile 0 also yields each row's top-k
+threshold τ; every tile hands over only its cells ≥ τ, and one sort of packed (row, value, column)
+keys picks the pool. Ties always go to the lower column index, and the scores do not depend on the
+blocking (see Prepared), so a full recompute, Celery chord blocks and update_one agree exactly.
 """
 
 from __future__ import annotations
@@ -123,23 +129,37 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 @dataclass
 class Prepared:
-    """Per-run feature matrices, computed once in O(n·T) and shared by all blocks."""
+    """Per-run feature matrices, computed once in O(n·T) and shared by all blocks.
+
+    Determinism: the two teaching products are taken on the raw 0–3 levels, so every entry is an
+    exact small integer in float32 whatever the BLAS kernel, block shape or summation order; the
+    normalisations follow as single roundings. The context product runs in float64 (its distance
+    terms cancel: |u_i|² + |u_j|² - 2u_i·u_j). A pair therefore gets the same float32 score in a
+    full recompute, a chord block and an incremental update, and exact ties stay exact ties.
+
+    The log-floor is folded in: the context features are shifted by -log_floor and halved, so the
+    clamp max(x, 0) becomes x/2 + |x/2| (two of numpy's fastest passes; np.maximum is several
+    times slower), and exp(log_floor) is folded into the teaching factors and the base. Halving is
+    exact in binary floating point, so nothing changes but the speed.
+    """
 
     n: int
-    a_in_row: np.ndarray  # n×T: w_in-scaled normalised need (row side of teach_in)
-    s_col_in: np.ndarray  # n×T: strength (column side of teach_in)
-    a_out_row: np.ndarray  # n×T: w_out-scaled strength (row side of teach_out)
-    s_col_out: np.ndarray  # n×T: normalised need (column side of teach_out)
-    mutual_scale: np.float32  # w_mutual / sqrt(w_in·w_out)
-    x_ctx: np.ndarray  # n×F row features of the log-context
-    y_ctx: np.ndarray  # n×F column features
-    no_coord_cols: np.ndarray  # columns without coordinates
-    no_coord_fix: np.ndarray  # per row: what to add on those columns to make the distance term neutral
+    need: np.ndarray  # n×T float32, 0–3
+    strength: np.ndarray  # n×T float32, 0–3
+    in_fac: np.ndarray  # n: scale·w_in/(3·Σ_t N_it), 0 for an empty need row (row factor of teach_in)
+    out_fac: np.ndarray  # n: scale·w_out/(3·Σ_t N_jt) (column factor of teach_out)
+    base: np.float32  # scale·base
+    mutual_sq: np.float32  # w_mutual²/(w_in·w_out): sqrt(mutual_sq·u·v) = scale·w_mutual·sqrt(in·out)
+    clamp: bool  # context clamped at 0 (= log_floor before the shift); else the features are whole
+    x_ctx: np.ndarray  # n×F float64 row features of the shifted (and, with clamp, halved) log-context
+    y_ctx: np.ndarray  # n×F float64 column features
     kreis_1h: sp.csr_matrix | None
     net: sp.csr_matrix | None
     excl: sp.csr_matrix | None  # n×n, data 1
-    ign: sp.csr_matrix | None  # n×n, data = log(ignored factor)
+    ign: sp.csr_matrix | None  # n×n, data = log(ignored factor), float32
     params: MatchParams
+    _lazy: dict = field(default_factory=dict, repr=False)  # per-run structures of the full recompute
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 def _vec(x, n: int, default: float, dtype=np.float64) -> np.ndarray:
@@ -205,6 +225,9 @@ def _networks_csr(networks, n: int) -> sp.csr_matrix | None:
     return m if m.nnz else None
 
 
+_MIN_SHIFTED_FLOOR = -60.0  # below this exp(log_floor) underflows the folded factors: no clamp then
+
+
 def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     """Validate the input and build the row/column feature matrices of the score."""
     p = params or MatchParams()
@@ -214,9 +237,12 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     if S.shape != N.shape:
         raise ValueError("strength and need must have the same shape")
     S, N = np.clip(S, 0, 3), np.clip(N, 0, 3)
-    need_sum = N.sum(1, keepdims=True)
+    need_sum = N.astype(np.float64).sum(1)
     # teach_in(i,j) = N_i·S_j / (3·ΣN_i); an empty need row simply learns nothing (0, not NaN)
-    a = np.divide(N, 3.0 * need_sum, out=np.zeros_like(N), where=need_sum > 0)
+    inv = np.divide(1.0, 3.0 * need_sum, out=np.zeros_like(need_sum), where=need_sum > 0)
+    clamp = bool(math.isfinite(p.log_floor) and p.log_floor >= _MIN_SHIFTED_FLOOR)
+    shift = p.log_floor if clamp else 0.0
+    scale = math.exp(shift)
 
     # ---- log-context features: distance, size, kind, type (dense); Kreis and networks stay sparse
     lat = _vec(inp.lat, n, np.nan)
@@ -227,18 +253,19 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     reach = np.maximum(reach, p.min_reach_km)
     phi, lam = np.radians(np.where(has, lat, 0.0)), np.radians(np.where(has, lon, 0.0))
     u = np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], 1)
-    # centring keeps float32 exact enough: |u_i-u_j|² from small numbers, no cancellation near 1
+    # centring keeps the cancelling terms small: |u_i-u_j|² from small numbers, not from ~1
     centre = u[has].mean(0) if has.any() else np.zeros(3)
     uc = np.where(has[:, None], u - centre, 0.0)
     sq = (uc**2).sum(1)
-    # dist = -ln2·(R·chord/reach)² (0.5 at reach); chord² = |uc_i|² + |uc_j|² - 2 uc_i·uc_j
+    # dist = -ln2·(R·chord/reach)² (0.5 at reach); chord² = |uc_i|² + |uc_j|² - 2 uc_i·uc_j.
+    # Unknown coordinates on either side give the neutral -ln2 ("as if at reach"): a row without
+    # them has only the constant -ln2; for a column without them (uc_j = 0, flag 1 - has_j = 1)
+    # the row's κ_i|uc_i|² - ln2 cancels its -κ_i|uc_i|². The constant also carries -log_floor.
     kappa = np.where(has, _LN2 * (EARTH_RADIUS_KM / reach) ** 2, 0.0)
-    row_off = np.where(has, -kappa * sq, -_LN2)  # a row without coordinates: neutral, as if at reach
-    x_dist = np.column_stack([2 * kappa[:, None] * uc, row_off, -kappa])
-    y_dist = np.column_stack([uc, np.ones(n), np.where(has, sq, 0.0)])
-    no_coord_cols = np.nonzero(~has)[0]
-    # columns without coordinates got -kappa·0 + row_off; make that the neutral -ln2 as well
+    row_off = np.where(has, -kappa * sq, -_LN2) - shift
     no_coord_fix = np.where(has, kappa * sq - _LN2, 0.0)
+    x_dist = np.column_stack([2 * kappa[:, None] * uc, row_off, no_coord_fix, -kappa])
+    y_dist = np.column_stack([uc, np.ones(n), (~has).astype(float), np.where(has, sq, 0.0)])
 
     pop = _vec(inp.population, n, np.nan)
     lp = np.where(np.isfinite(pop) & (pop > 0), np.log10(np.where(pop > 0, pop, 1.0)), np.nan)
@@ -256,8 +283,9 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     t1h = _onehot(tix, N_TYPES)
     type_m = p.type_bonus * (1.0 - np.eye(N_TYPES))  # the study's "D-Team": differing types complement
 
-    x_ctx = np.column_stack([x_dist, x_size, p.kind_bonus * k1h, t1h @ type_m]).astype(np.float32)
-    y_ctx = np.column_stack([y_dist, y_size, k1h, t1h]).astype(np.float32)
+    x_ctx = np.column_stack([x_dist, x_size, p.kind_bonus * k1h, t1h @ type_m])
+    x_ctx = np.ascontiguousarray(x_ctx * (0.5 if clamp else 1.0))
+    y_ctx = np.ascontiguousarray(np.column_stack([y_dist, y_size, k1h, t1h]))
 
     kreis = _vec(inp.kreis, n, -1, np.int64)
     kreis_1h = None
@@ -272,19 +300,20 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
         f = np.ones(len(inp.ignored)) if inp.ignored_factor is None else inp.ignored_factor
         f = np.clip(np.asarray(f, dtype=np.float64), 1e-6, 1.0)
         ign = _pairs_csr(inp.ignored, n, data=np.log(f))
+        ign.data = ign.data.astype(np.float32)
 
     wi, wo = max(p.w_in, 1e-6), max(p.w_out, 1e-6)
     return Prepared(
         n=n,
-        a_in_row=(wi * a).astype(np.float32),
-        s_col_in=S.astype(np.float32),
-        a_out_row=(wo * S).astype(np.float32),
-        s_col_out=a.astype(np.float32),
-        mutual_scale=np.float32(p.w_mutual / math.sqrt(wi * wo)),
+        need=np.ascontiguousarray(N, dtype=np.float32),
+        strength=np.ascontiguousarray(S, dtype=np.float32),
+        in_fac=(scale * wi * inv).astype(np.float32),
+        out_fac=(scale * wo * inv).astype(np.float32),
+        base=np.float32(scale * p.base),
+        mutual_sq=np.float32(p.w_mutual**2 / (wi * wo)),
+        clamp=clamp,
         x_ctx=x_ctx,
         y_ctx=y_ctx,
-        no_coord_cols=no_coord_cols,
-        no_coord_fix=no_coord_fix.astype(np.float32),
         kreis_1h=kreis_1h,
         net=_networks_csr(inp.networks, n),
         excl=_pairs_csr(inp.exclude, n, symmetric=True),
@@ -295,6 +324,14 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
 
 # ------------------------------------------------------------------------------------------ scoring
 
+# The full Kreis/network bonus matrix (n×n, symmetric) is built once per full recompute when its
+# size stays moderate (every Kreis ~100 members → ~1M entries); a huge network falls back to
+# per-block sparse products, which give the same values.
+_BONUS_MAX_NNZ = 20_000_000
+# Column tiles of the full recompute: the residue classes j mod 8. Class 0 is scored first and is
+# the sample for the top-k threshold, so the whole row never has to be kept.
+_TILES = 8
+
 
 def _rows(rows, n: int) -> np.ndarray:
     """Slice or index array → int64 index array."""
@@ -303,119 +340,275 @@ def _rows(rows, n: int) -> np.ndarray:
     return np.asarray(rows, dtype=np.int64).reshape(-1)
 
 
-def _sparse_add(dense: np.ndarray, m: sp.spmatrix | None, weight: float, cap: bool) -> None:
-    """dense += weight·m (m's rows = dense rows); cap: count membership once, however many shared."""
+def _bonus_values(prep: Prepared, rows, cols) -> sp.csr_matrix | None:
+    """Kreis/network log-bonus of rows × cols as float64 CSR (membership counted once; halved
+    like the context features when clamping)."""
+    p = prep.params
+    out = None
+    for m, weight in ((prep.kreis_1h, p.kreis_bonus), (prep.net, p.network_bonus)):
+        if m is None or weight == 0:
+            continue
+        mc = m if cols is None else m[cols]
+        prod = (m[rows] @ mc.T).tocsr()
+        prod.sum_duplicates()
+        prod.data = np.full(prod.data.shape, weight * (0.5 if prep.clamp else 1.0), np.float64)
+        out = prod if out is None else out + prod
+    if out is None:
+        return None
+    out = out.tocsr()
+    out.sum_duplicates()
+    out.eliminate_zeros()
+    return out if out.nnz else None
+
+
+@dataclass
+class _Cols:
+    """Column side of one tile, laid out for BLAS (T×w and F×w)."""
+
+    idx: np.ndarray | None  # the tile's column indices; None = all columns in order
+    strength_t: np.ndarray
+    need_t: np.ndarray
+    out_fac: np.ndarray
+    y_t: np.ndarray
+
+    @property
+    def width(self) -> int:
+        """Number of columns."""
+        return self.out_fac.shape[0]
+
+
+def _cols(prep: Prepared, cols) -> _Cols:
+    """Column data for all columns (cols None, no copy) or for an index array."""
+    if cols is None:
+        return _Cols(None, prep.strength.T, prep.need.T, prep.out_fac, prep.y_ctx.T)
+    c = np.asarray(cols, dtype=np.int64).reshape(-1)
+    return _Cols(
+        c,
+        np.ascontiguousarray(prep.strength[c].T),
+        np.ascontiguousarray(prep.need[c].T),
+        prep.out_fac[c],
+        np.ascontiguousarray(prep.y_ctx[c].T),
+    )
+
+
+@dataclass
+class _Sparse:
+    """Sparse terms of one tile as flat positions (row·w + col) into its b×w buffers."""
+
+    bonus_pos: np.ndarray | None = None
+    bonus_val: np.ndarray | None = None  # float64, added before the clamp
+    ign_pos: np.ndarray | None = None
+    ign_val: np.ndarray | None = None  # float32, added after the clamp
+    excl_pos: np.ndarray | None = None  # set to -inf (itself, partners, declined)
+
+
+_local = threading.local()
+
+
+def _buffers(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This thread's flat scratch buffers (three float32, one float64), grown on demand."""
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None or bufs[0].size < size:
+        bufs = _local.bufs = (
+            np.empty(size, np.float32),
+            np.empty(size, np.float32),
+            np.empty(size, np.float64),
+            np.empty(size, np.float32),
+        )
+    return bufs
+
+
+def _tile_scores(prep: Prepared, rows, cols: _Cols, sparse: _Sparse, out: np.ndarray | None = None):
+    """Scores of rows × one tile of columns, float32, into `out` (b×w, C-contiguous) or a buffer.
+
+    Every path (full recompute tiles, chord blocks, the single row and column of an update) runs
+    these steps in this order, so the same pair always gets the same float32 value.
+    """
+    in_fac = prep.in_fac[rows]
+    b, w = in_fac.shape[0], cols.width
+    f1, f2, f64, f3 = _buffers(b * w)
+    a = f1[: b * w].reshape(b, w)
+    v = f2[: b * w].reshape(b, w)
+    t64 = f64[: b * w].reshape(b, w)
+    if out is None:
+        out = f3[: b * w].reshape(b, w)
+    # teach_in·scale·w_in and teach_out·scale·w_out from exact integer products
+    np.matmul(prep.need[rows], cols.strength_t, out=a)
+    np.matmul(prep.strength[rows], cols.need_t, out=v)
+    a *= in_fac[:, None]
+    v *= cols.out_fac
+    g = out  # scratch (mutual term, |ctx|) until the final product
+    np.multiply(a, v, out=g)
+    g *= prep.mutual_sq
+    np.sqrt(g, out=g)
+    a += v
+    a += g
+    a += prep.base
+
+    np.matmul(prep.x_ctx[rows], cols.y_t, out=t64)
+    if sparse.bonus_pos is not None:
+        t64.reshape(-1)[sparse.bonus_pos] += sparse.bonus_val
+    ctx = v
+    np.copyto(ctx, t64, casting="same_kind")
+    if prep.clamp:  # ctx holds x/2: max(x, 0) = x/2 + |x/2|
+        np.abs(ctx, out=out)
+        ctx += out
+    if sparse.ign_pos is not None:
+        ctx.reshape(-1)[sparse.ign_pos] += sparse.ign_val
+    np.exp(ctx, out=ctx)
+    np.multiply(a, ctx, out=out)
+    if sparse.excl_pos is not None:
+        out.reshape(-1)[sparse.excl_pos] = -np.inf
+    return out
+
+
+def _coo_pos(m: sp.spmatrix | None, width: int):
+    """Flat positions and values of a sparse block (unique entries)."""
     if m is None or m.nnz == 0:
-        return
-    m = sp.csr_matrix(m)
-    m.sum_duplicates()  # unique (row, col), so a flat fancy-index += is safe and faster than add.at
-    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
-    flat = rows * dense.shape[1] + m.indices
-    vals = np.minimum(m.data, 1.0) if cap else m.data
-    dense.reshape(-1)[flat] += (weight * vals).astype(np.float32)
+        return None, None
+    m = m.tocoo()
+    return m.row.astype(np.int64) * width + m.col, m.data
 
 
-def score_dense(
-    prep: Prepared, rows: np.ndarray, cols: np.ndarray | None = None, work: list | None = None
-) -> np.ndarray:
+def score_dense(prep: Prepared, rows, cols: np.ndarray | None = None, work=None) -> np.ndarray:
     """Scores of rows × cols (all columns by default) as a dense float32 block; -inf = not allowed.
 
-    `work` (optional) holds four reusable buffers: a fresh 10 MB array per step costs page faults
-    about as expensive as the arithmetic pass itself. The returned array is one of them.
+    `work` is accepted for compatibility and ignored (buffers are per thread). The result is a
+    fresh array.
     """
-    p = prep.params
-    full = cols is None
-    c = slice(None) if full else np.asarray(cols)
-    shape = (len(rows), prep.n if full else len(c))
-    if work is None or work[0].shape != shape:
-        work = [np.empty(shape, np.float32) for _ in range(4)]
-    t_in, t_out, ctx, comp = work
-    # two BLAS products: what j teaches i, what i teaches j (each pre-scaled by its one-way weight)
-    np.matmul(prep.a_in_row[rows], prep.s_col_in[c].T, out=t_in)
-    np.matmul(prep.a_out_row[rows], prep.s_col_out[c].T, out=t_out)
-    np.add(t_in, t_out, out=comp)
-    np.multiply(t_in, t_out, out=t_in)
-    np.sqrt(t_in, out=t_in)
-    t_in *= prep.mutual_scale
-    comp += t_in
-    comp += np.float32(p.base)
-
-    np.matmul(prep.x_ctx[rows], prep.y_ctx[c].T, out=ctx)
-    if prep.no_coord_cols.size:
-        bad = prep.no_coord_cols if full else np.nonzero(np.isin(c, prep.no_coord_cols))[0]
-        if bad.size:
-            ctx[:, bad] += prep.no_coord_fix[rows][:, None]
-    if prep.kreis_1h is not None:
-        kc = prep.kreis_1h if full else prep.kreis_1h[c]
-        _sparse_add(ctx, prep.kreis_1h[rows] @ kc.T, p.kreis_bonus, cap=True)
-    if prep.net is not None:
-        nc = prep.net if full else prep.net[c]
-        _sparse_add(ctx, prep.net[rows] @ nc.T, p.network_bonus, cap=True)
-    np.maximum(ctx, np.float32(p.log_floor), out=ctx)
+    n = prep.n
+    r = _rows(rows, n)
+    b = r.size
+    cd = _cols(prep, cols)
+    w = cd.width
+    c = np.arange(n) if cols is None else cd.idx
+    sparse = _Sparse()
+    bonus = _bonus_values(prep, r, None if cols is None else c)
+    sparse.bonus_pos, sparse.bonus_val = _coo_pos(bonus, w)
     if prep.ign is not None:
-        _sparse_add(ctx, prep.ign[rows] if full else prep.ign[rows][:, c], 1.0, cap=False)
-    np.exp(ctx, out=ctx)
-    comp *= ctx
-
-    # exclusions: itself, existing partners, declined pairs
-    if full:
-        comp[np.arange(len(rows)), rows] = -np.inf
+        sparse.ign_pos, sparse.ign_val = _coo_pos(prep.ign[r] if cols is None else prep.ign[r][:, c], w)
+    if cols is None:
+        excl = [np.arange(b, dtype=np.int64) * w + r]
     else:
-        comp[rows[:, None] == c[None, :]] = -np.inf
+        hr, hc = np.nonzero(r[:, None] == c[None, :])
+        excl = [hr.astype(np.int64) * w + hc]
     if prep.excl is not None:
-        ex = (prep.excl[rows] if full else prep.excl[rows][:, c]).tocoo()
-        comp[ex.row, ex.col] = -np.inf
-    return comp
+        pos, _ = _coo_pos(prep.excl[r] if cols is None else prep.excl[r][:, c], w)
+        if pos is not None:
+            excl.append(pos)
+    sparse.excl_pos = np.concatenate(excl)
+    out = np.empty((b, w), np.float32)
+    if b and w:
+        _tile_scores(prep, r, cd, sparse, out)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- top-k
+
+
+def _desc_keys(vals: np.ndarray, cols: np.ndarray, col_bits: int) -> np.ndarray:
+    """uint64 keys that sort by value descending, then column ascending (NaN counts as -inf)."""
+    v = np.where(np.isnan(vals), np.float32(-np.inf), vals).astype(np.float32) + np.float32(0.0)
+    bits = v.view(np.int32)
+    # IEEE order as signed ints: flip the magnitude bits of negatives; then negate for descending
+    asc = bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
+    desc = (~asc).view(np.uint32) ^ np.uint32(0x80000000)
+    return (desc.astype(np.uint64) << np.uint64(col_bits)) | cols.astype(np.uint64)
+
+
+def _pick(keys: np.ndarray, counts: np.ndarray, kk: int, col_bits: int):
+    """From sorted (row, value desc, column) keys: the first kk columns and values per row, valid."""
+    starts = np.cumsum(counts) - counts
+    take = starts[:, None] + np.arange(kk)[None, :]
+    valid = np.arange(kk)[None, :] < counts[:, None]
+    picked = keys[np.minimum(take, max(keys.size - 1, 0))] if keys.size else np.zeros(take.shape, np.uint64)
+    cols = (picked & np.uint64((1 << col_bits) - 1)).astype(np.int64)
+    cols[~valid] = 0
+    vals = _key_values(((picked >> np.uint64(col_bits)) & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    return cols, vals, valid
+
+
+def _key_values(desc: np.ndarray) -> np.ndarray:
+    """The float32 values back from the value part of _desc_keys (it is a bijection)."""
+    asc = ~(desc ^ np.uint32(0x80000000)).view(np.int32)
+    return (asc ^ ((asc >> 31) & np.int32(0x7FFFFFFF))).view(np.float32)
+
+
+def _topk_exact(m: np.ndarray, kk: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top kk per row by a per-row partition and sort of (value desc, column asc) keys."""
+    b, n = m.shape
+    col_bits = max(1, (n - 1).bit_length())
+    keys = _desc_keys(m.reshape(-1), np.tile(np.arange(n, dtype=np.int64), b), col_bits).reshape(b, n)
+    if kk < n:
+        keys = np.partition(keys, kk - 1, axis=1)[:, :kk]
+    keys = np.sort(keys, axis=1)
+    cols = (keys & np.uint64((1 << col_bits) - 1)).astype(np.int64)
+    return _result(m[np.arange(b)[:, None], cols], cols, np.ones(cols.shape, bool), k)
+
+
+def _result(val: np.ndarray, cols: np.ndarray, valid: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(b×k idx int32, score float32): -inf and invalid → -1 / -inf, padded to k."""
+    val = np.asarray(val, dtype=np.float32).copy()
+    idx = cols.astype(np.int32)
+    bad = ~valid | ~np.isfinite(val)
+    idx[bad] = -1
+    val[bad] = -np.inf
+    if idx.shape[1] < k:
+        extra = k - idx.shape[1]
+        idx = np.pad(idx, ((0, 0), (0, extra)), constant_values=-1)
+        val = np.pad(val, ((0, 0), (0, extra)), constant_values=-np.inf)
+    return idx, val
+
+
+def _threshold(sample: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
+    """τ = the kk-th largest of each row's sample (a lower bound of the row's kk-th largest), and
+    the rows to hand to the exact path: τ tied across a quarter of the sample (an empty profile
+    far from everyone: thousands of equal scores), τ = -inf (almost everything excluded) or NaN.
+    Fewer ties simply come along as candidates; the key sort orders them by column."""
+    srt = np.sort(sample, axis=1)
+    w = srt.shape[1]
+    tau = srt[:, w - kk]
+    span = max(w // 4, 2 * kk)
+    hard = ~np.isfinite(tau)
+    if w - kk - span >= 0:  # sorted: equal at both ends of the span means tied all along it
+        hard |= srt[:, w - kk - span] == tau
+    return tau, hard
 
 
 def _topk_rows(m: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row k largest (index, value), best first; ties broken by lower index; -inf → -1."""
+    """Per-row k largest (index, value), best first; ties broken by lower index; -inf → -1.
+
+    The k-th largest of every 8th column is a lower bound τ of the row's k-th largest, so the few
+    cells ≥ τ (≈ 8k per row) hold the top k: one comparison pass, one extraction, then one sort of
+    (row, value desc, column) keys among those candidates. Rows with many exact ties at τ go to
+    an exact per-row sort.
+    """
     b, n = m.shape
     kk = min(k, n)
-    if kk == 0:
+    if kk == 0 or b == 0:
         return np.full((b, k), -1, np.int32), np.full((b, k), -np.inf, np.float32)
-    cand_idx = None
-    stride = 8
-    if n >= 16 * kk * stride // 4 and n > 2048:
-        # a threshold from every 8th column is a lower bound of the k-th largest, so the few values
-        # above it contain the top k; selecting among them is ~10× cheaper than argpartition on m
-        sub = m[:, ::stride]
-        tau = np.partition(sub, sub.shape[1] - kk, axis=1)[:, sub.shape[1] - kk]
-        mask = m >= tau[:, None]
-        counts = np.count_nonzero(mask, axis=1)
-        width = int(counts.max())
-        if width <= n // 4:
-            flat = np.flatnonzero(mask)
-            r, c = np.divmod(flat, n)
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            pos = np.arange(r.size) - starts[r]
-            cand_val = np.full((b, width), -np.inf, np.float32)
-            cand_idx = np.full((b, width), n, np.int64)
-            cand_val[r, pos] = m.reshape(-1)[flat]
-            cand_idx[r, pos] = c
-    if cand_idx is None:
-        cand_val = m
-        cand_idx = np.broadcast_to(np.arange(n), (b, n))
-    if cand_val.shape[1] > kk:
-        part = np.argpartition(cand_val, cand_val.shape[1] - kk, axis=1)[:, -kk:]
-        sel_val = np.take_along_axis(cand_val, part, 1)
-        sel_idx = np.take_along_axis(cand_idx, part, 1)
-        # argpartition picks arbitrarily among values tied at the boundary; lower index must win, or
-        # a block split, an update and a full recompute could disagree
-        v = sel_val.min(1, keepdims=True)
-        tied = np.count_nonzero(cand_val == v, axis=1) > np.count_nonzero(sel_val == v, axis=1)
-        for r in np.nonzero(tied & np.isfinite(v[:, 0]))[0]:
-            order = np.lexsort((cand_idx[r], -cand_val[r]))[:kk]
-            sel_val[r], sel_idx[r] = cand_val[r, order], cand_idx[r, order]
-        cand_val, cand_idx = sel_val, sel_idx
-    order = np.lexsort((cand_idx, -cand_val), axis=1)
-    val = np.take_along_axis(cand_val, order, 1).astype(np.float32)
-    idx = np.take_along_axis(cand_idx, order, 1).astype(np.int32)
-    idx[~np.isfinite(val)] = -1
-    val[idx < 0] = -np.inf
-    if kk < k:
-        idx = np.pad(idx, ((0, 0), (0, k - kk)), constant_values=-1)
-        val = np.pad(val, ((0, 0), (0, k - kk)), constant_values=-np.inf)
+    col_bits = max(1, (n - 1).bit_length())
+    row_bits = max(1, (b - 1).bit_length())
+    if col_bits + row_bits + 32 > 64:
+        if b > 1:  # split rows until the keys fit
+            half = b // 2
+            a, c = _topk_rows(m[:half], k), _topk_rows(m[half:], k)
+            return np.concatenate([a[0], c[0]]), np.concatenate([a[1], c[1]])
+        return _topk_exact(m, kk, k)
+    if n < 4 * kk * _TILES or n <= 2048:
+        return _topk_exact(m, kk, k)
+    tau, hard = _threshold(m[:, ::_TILES], kk)
+    tau = np.where(hard, np.float32(np.inf), tau)
+    flat = np.flatnonzero(m >= tau[:, None])
+    r, c = np.divmod(flat, n)
+    keys = np.sort(
+        (r.astype(np.uint64) << np.uint64(32 + col_bits)) | _desc_keys(m.reshape(-1)[flat], c, col_bits)
+    )
+    cols, vals, valid = _pick(keys, np.bincount(r, minlength=b), kk, col_bits)
+    idx, val = _result(vals, cols, valid, k)
+    hr = np.flatnonzero(hard)
+    if hr.size:
+        idx[hr], val[hr] = _topk_exact(m[hr], kk, k)
     return idx, val
 
 
@@ -423,16 +616,137 @@ def _pool_size(p: MatchParams) -> int:
     return max(p.k, p.k * max(p.oversample, 1))
 
 
-_local = threading.local()
+# ------------------------------------------------------------------------------ full-recompute path
 
 
-def _score_block_prepared(prep: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pool for one row block, reusing this thread's buffers."""
-    shape = (len(rows), prep.n)
-    work = getattr(_local, "work", None)
-    if work is None or work[0].shape != shape:
-        work = _local.work = [np.empty(shape, np.float32) for _ in range(4)]
-    return _topk_rows(score_dense(prep, rows, work=work), _pool_size(prep.params))
+def _full_structures(prep: Prepared) -> dict | None:
+    """Per-run column tiles and sparse-term offsets of the full recompute, built once, shared by
+    the worker threads; None where the fused path does not apply (small n)."""
+    lazy = prep._lazy
+    if "tiles" in lazy:
+        return lazy["tiles"]
+    with prep._lock:
+        if "tiles" in lazy:
+            return lazy["tiles"]
+        n = prep.n
+        kk = min(_pool_size(prep.params), n)
+        col_bits = max(1, (n - 1).bit_length())
+        if n < 4 * kk * _TILES or n <= 2048 or col_bits + 32 + 16 > 64:
+            lazy["tiles"] = None
+            return None
+        tiles = [_cols(prep, np.arange(t, n, _TILES)) for t in range(_TILES)]
+        bonus = None
+        est = 0
+        for m in (prep.kreis_1h, prep.net):
+            if m is not None:
+                sizes = np.asarray(m.sum(0)).reshape(-1).astype(np.int64)
+                est += int((sizes**2).sum())
+        if est <= _BONUS_MAX_NNZ:
+            bm = _bonus_values(prep, slice(None), None)
+            if bm is not None:
+                bonus = _csr_tiles(bm)
+        lazy["tiles"] = {"cols": tiles, "bonus": bonus, "bonus_exact": est <= _BONUS_MAX_NNZ}
+        return lazy["tiles"]
+
+
+def _csr_tiles(m: sp.csr_matrix) -> list[tuple]:
+    """Split a CSR by column residue class: per tile (indptr, row, column within tile, value)."""
+    m = m.tocsr()
+    m.sort_indices()
+    row = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    col = m.indices.astype(np.int64)
+    res = col % _TILES
+    out = []
+    for t in range(_TILES):
+        sel = res == t
+        r = row[sel]
+        indptr = np.zeros(m.shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(r, minlength=m.shape[0]), out=indptr[1:])
+        out.append((indptr, r, col[sel] // _TILES, m.data[sel]))
+    return out
+
+
+def _tile_part(part: tuple, r0: int, r1: int, off: int, w: int):
+    """Flat positions and values of the entries of rows r0..r1 (minus off) in one tile."""
+    indptr, row, lc, val = part
+    s, e = indptr[r0], indptr[r1]
+    if e == s:
+        return None, None
+    return (row[s:e] - off) * w + lc[s:e], val[s:e]
+
+
+def _block_sparse(prep: Prepared, st: dict, r0: int, r1: int) -> list[_Sparse]:
+    """The sparse terms of rows r0..r1 split into the column tiles."""
+    widths = [c.width for c in st["cols"]]
+    sps = [_Sparse() for _ in widths]
+    b = r1 - r0
+    bonus, ro, off = st["bonus"], (r0, r1), r0
+    if bonus is None and not st["bonus_exact"]:  # too large to keep: this block's part only
+        bm = _bonus_values(prep, slice(r0, r1), None)
+        bonus, ro, off = (_csr_tiles(bm) if bm is not None else None), (0, b), 0
+    for t, w in enumerate(widths):
+        if bonus is not None:
+            sps[t].bonus_pos, sps[t].bonus_val = _tile_part(bonus[t], *ro, off, w)
+        own = np.arange(r0 + (t - r0) % _TILES, r1, _TILES, dtype=np.int64)  # itself: j = i
+        sps[t].excl_pos = (own - r0) * w + own // _TILES
+    for m, kind in ((prep.ign, "ign"), (prep.excl, "excl")):
+        if m is None:
+            continue
+        parts = _csr_tiles(m[r0:r1])
+        for t, w in enumerate(widths):
+            pos, val = _tile_part(parts[t], 0, b, 0, w)
+            if pos is None:
+                continue
+            if kind == "ign":
+                sps[t].ign_pos, sps[t].ign_val = pos, val
+            else:
+                sps[t].excl_pos = np.concatenate([sps[t].excl_pos, pos])
+    return sps
+
+
+def _pool_block_tiled(prep: Prepared, st: dict, r0: int, r1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pool of contiguous rows r0..r1, tile by tile, without ever holding a whole row.
+
+    Tile 0 (every 8th column) gives the threshold τ; each tile then hands over only its cells ≥ τ.
+    """
+    n, b = prep.n, r1 - r0
+    k = _pool_size(prep.params)
+    kk = min(k, n)
+    rows = slice(r0, r1)
+    sps = _block_sparse(prep, st, r0, r1)
+    rs, cs, vs = [], [], []
+    tau = None
+    hard = None
+    for t, cols in enumerate(st["cols"]):
+        tile = _tile_scores(prep, rows, cols, sps[t])
+        if t == 0:
+            tau, hard = _threshold(tile, kk)
+            tau = np.where(hard, np.float32(np.inf), tau)[:, None]
+        flat = np.flatnonzero(tile >= tau)
+        r, lc = np.divmod(flat, cols.width)
+        rs.append(r)
+        cs.append(lc * _TILES + t)
+        vs.append(tile.reshape(-1)[flat])
+    r, c, v = np.concatenate(rs), np.concatenate(cs), np.concatenate(vs)
+    col_bits = max(1, (n - 1).bit_length())
+    keys = np.sort((r.astype(np.uint64) << np.uint64(32 + col_bits)) | _desc_keys(v, c, col_bits))
+    cols_sel, val, valid = _pick(keys, np.bincount(r, minlength=b), kk, col_bits)
+    idx, val = _result(val, cols_sel, valid, k)
+    hr = np.flatnonzero(hard)
+    if hr.size:  # rare: rows with mass ties at τ, exactly by the generic path (same values)
+        idx[hr], val[hr] = _topk_rows(score_dense(prep, r0 + hr), k)
+    return idx, val
+
+
+def _score_block_prepared(prep: Prepared, rows) -> tuple[np.ndarray, np.ndarray]:
+    """Pool for one row block: a slice of contiguous rows takes the tiled path, others the dense."""
+    if isinstance(rows, slice):
+        r0, r1, _ = rows.indices(prep.n)
+        st = _full_structures(prep)
+        if st is not None and 0 < r1 - r0 <= 1 << 16:
+            return _pool_block_tiled(prep, st, r0, r1)
+        rows = np.arange(r0, r1)
+    return _topk_rows(score_dense(prep, rows), _pool_size(prep.params))
 
 
 def score_block(
@@ -446,7 +760,11 @@ def score_block(
     val = np.empty((r.size, pool), np.float32)
     step = prep.params.block_rows
     for s in range(0, r.size, step):
-        idx[s : s + step], val[s : s + step] = _score_block_prepared(prep, r[s : s + step])
+        part = r[s : s + step]
+        # a run of consecutive rows takes the tiled path
+        run = part.size > 0 and bool(np.all(np.diff(part) == 1))
+        sel = slice(int(part[0]), int(part[-1]) + 1) if run else part
+        idx[s : s + step], val[s : s + step] = _score_block_prepared(prep, sel)
     return idx, val
 
 
@@ -467,8 +785,8 @@ def merge_blocks(
 def _full_pool(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """All rows' candidate pools, row blocks spread over threads (numpy releases the GIL)."""
     n, p = prep.n, prep.params
-    starts = list(range(0, n, p.block_rows))
-    blocks = [np.arange(s, min(s + p.block_rows, n)) for s in starts]
+    blocks = [slice(s, min(s + p.block_rows, n)) for s in range(0, n, p.block_rows)]
+    _full_structures(prep)  # build the shared tiles once, before the threads start
     if p.workers <= 1 or len(blocks) <= 1:
         results = [_score_block_prepared(prep, b) for b in blocks]
     else:

@@ -9,6 +9,7 @@ networkx: no Flask, no SQLAlchemy.
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -259,12 +260,94 @@ def _knn_edges(
     return lo[first], hi[first], d[first]
 
 
-def _louvain_up_to(graph: nx.Graph, cap: int, resolution: float, seed: int) -> list[set[int]]:
+def _louvain_first_level(
+    nodes: list[int], adjacency: Mapping[int, Mapping[int, float]], resolution: float, seed: int
+) -> list[set[int]]:
+    """The first level of networkx's Louvain, ported step for step for a simple undirected graph.
+
+    `adjacency` is the graph as networkx stores it (nodes in insertion order, each node's neighbours
+    in the order the edges were added). The port repeats what nx.community.louvain_partitions does
+    up to its first yield: it copies the graph (which reorders the neighbours), draws the node order
+    with random.Random(seed).shuffle and moves nodes with the same float operations in the same
+    order, so the communities are identical. It skips what that level never uses and what cost most
+    of the time: the modularity of the singleton partition, networkx graph objects and views.
+    """
+    # louvain_partitions: graph = copy of G, edges added in G.edges() order (each edge once, from
+    # the first of its ends in node order)
+    adj: dict[int, dict[int, float]] = {u: {} for u in nodes}
+    seen: set[int] = set()
+    for u, nbrs_u in adjacency.items():
+        for v, w in nbrs_u.items():
+            if v not in seen:
+                adj[u][v] = w
+                adj[v][u] = w
+        seen.add(u)
+    degrees = {u: sum(adj[u].values()) for u in nodes}  # G.degree(weight="weight"), no self-loops
+    m = sum(degrees.values()) / 2  # graph.size(weight="weight")
+    if m == 0:
+        return [{u} for u in nodes]
+    # _one_level(graph, m, partition, resolution, is_directed=False, seed); its defaultdict of
+    # neighbour-community weights is a plain dict here with the same insertion order (the node's
+    # own community, read first, is appended last when no neighbour shares it)
+    partition = [{u} for u in nodes]
+    node2com = {u: i for i, u in enumerate(nodes)}
+    stot = list(degrees.values())
+    nbr_items = {u: [(v, w) for v, w in adj[u].items() if v != u] for u in nodes}
+    rand_nodes = list(nodes)
+    random.Random(seed).shuffle(rand_nodes)
+    two_m2 = 2 * m**2
+    nb_moves = 1
+    while nb_moves > 0:
+        nb_moves = 0
+        for u in rand_nodes:
+            best_mod = 0
+            own = best_com = node2com[u]
+            weights2com: dict[int, float] = {}
+            get = weights2com.get
+            for nbr, wt in nbr_items[u]:
+                c = node2com[nbr]
+                weights2com[c] = get(c, 0.0) + wt
+            degree = degrees[u]
+            stot[own] -= degree
+            if own not in weights2com:
+                weights2com[own] = 0.0
+            remove_cost = -weights2com[own] / m + resolution * (stot[own] * degree) / two_m2
+            for nbr_com, wt in weights2com.items():
+                gain = remove_cost + wt / m - resolution * (stot[nbr_com] * degree) / two_m2
+                if gain > best_mod:
+                    best_mod = gain
+                    best_com = nbr_com
+            stot[best_com] += degree
+            if best_com != own:
+                partition[own].discard(u)
+                partition[best_com].add(u)
+                nb_moves += 1
+                node2com[u] = best_com
+    return [c for c in partition if c]
+
+
+def _louvain_up_to(
+    nodes: list[int],
+    edges: list[tuple[int, int, float]],
+    adjacency: Mapping[int, Mapping[int, float]],
+    cap: int,
+    resolution: float,
+    seed: int,
+) -> list[set[int]]:
     """The coarsest Louvain level whose communities all fit into cap (or the finest level).
 
     Higher levels only merge communities into blobs we would cut again, and computing them is the
     expensive part on large components, so the level walk stops at the first one that overflows.
+    Levels are nested (each merges whole communities of the one before): when the first level
+    already overflows (the usual case on a large component), it is the answer, computed by the
+    lean port above; otherwise networkx walks the levels.
     """
+    first = _louvain_first_level(nodes, adjacency, resolution, seed)
+    if max(len(c) for c in first) > cap:
+        return first
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_weighted_edges_from(edges)
     chosen: list[set[int]] | None = None
     for partition in nx.community.louvain_partitions(
         graph, weight="weight", resolution=resolution, seed=seed
@@ -322,32 +405,64 @@ def _groups_for_topic(
     for lab in big_labels:
         members = np.flatnonzero(mask & (labels == lab)).tolist()
         on = edge_label == lab
-        sub = nx.Graph()
-        sub.add_nodes_from(members)
-        sub.add_weighted_edges_from(zip(ki[on].tolist(), kj[on].tolist(), weights[on].tolist(), strict=True))
-        communities = _louvain_up_to(sub, cap, resolution, seed)
+        # The graph as plain dicts, in networkx's layout (nodes, then each edge at both ends in
+        # the order added): a networkx graph is only built when Louvain needs more than one level.
+        edges = list(zip(ki[on].tolist(), kj[on].tolist(), weights[on].tolist(), strict=True))
+        adjacency: dict[int, dict[int, float]] = {u: {} for u in members}
+        for u, v, w in edges:
+            adjacency[u][v] = w
+            adjacency[v][u] = w
+        communities = _louvain_up_to(members, edges, adjacency, cap, resolution, seed)
         parts: list[list[int]] = []
         for community in sorted(communities, key=min):
             for chunk in _bisect(sorted(community), x, y, cap):
                 # A cut may disconnect a chunk; keep each connected piece on its own.
-                parts.extend(sorted(p) for p in nx.connected_components(sub.subgraph(chunk)))
+                parts.extend(sorted(p) for p in _chunk_components(adjacency, chunk))
         kept = [p for p in parts if len(p) >= min_size]
         leftovers = [v for p in parts if len(p) < min_size for v in p]
-        groups.extend(_attach_leftovers(kept, leftovers, sub, cap))
+        groups.extend(_attach_leftovers(kept, leftovers, adjacency, cap))
     return groups
 
 
+def _chunk_components(adjacency: Mapping[int, Mapping[int, float]], chunk: list[int]) -> list[set[int]]:
+    """Connected pieces of the subgraph induced by chunk, in networkx's order.
+
+    Same result and order as nx.connected_components(G.subgraph(chunk)): a subgraph view walks its
+    node set (built from chunk) when that is less than half the graph, else the graph's nodes.
+    """
+    inside = set(v for v in chunk)  # noqa: C401 - built element by element, like networkx's filter
+    order = inside if 2 * len(inside) < len(adjacency) else [v for v in adjacency if v in inside]
+    seen: set[int] = set()
+    out = []
+    for start in order:
+        if start in seen:
+            continue
+        comp = {start}
+        level = [start]
+        while level and len(comp) < len(inside):
+            nxt = []
+            for v in level:
+                for w in adjacency[v]:
+                    if w in inside and w not in comp:
+                        comp.add(w)
+                        nxt.append(w)
+            level = nxt
+        seen |= comp
+        out.append(comp)
+    return out
+
+
 def _attach_leftovers(
-    groups: list[list[int]], leftovers: list[int], graph: nx.Graph, cap: int
+    groups: list[list[int]], leftovers: list[int], adjacency: Mapping[int, Mapping[int, float]], cap: int
 ) -> list[list[int]]:
     """Put Kommunen cut off in too-small pieces into the adjacent group with room (heaviest edge)."""
     owner = {v: g for g, members in enumerate(groups) for v in members}
     for v in sorted(leftovers):
         best: tuple[float, int] | None = None
-        for u, data in graph[v].items():
+        for u, weight in adjacency[v].items():
             g = owner.get(u)
             if g is not None and len(groups[g]) < cap:
-                cand = (-data["weight"], g)
+                cand = (-weight, g)
                 if best is None or cand < best:
                     best = cand
         if best is not None:
