@@ -29,7 +29,7 @@ translations: $(VENV)/.installed
 # Developers: refresh the catalogue after changing texts, then translate translations/en/LC_MESSAGES/messages.po.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
 install-test: $(VENV)/.installed-test assets translations browser
 

@@ -53,6 +53,8 @@ def _prepare_instance(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
+    from flask_babel import lazy_gettext
+
     from plattform.accounts.services import load_user
     from plattform.extensions import babel, csrf, db, limiter, login_manager, migrate
     from plattform.i18n import select_locale
@@ -65,7 +67,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    # Lazy: flashed in the language of the request that needed the login (str() via localize_callback).
+    login_manager.login_message = lazy_gettext("Bitte melden Sie sich an, um diese Seite zu sehen.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

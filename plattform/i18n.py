@@ -6,8 +6,9 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    """Pick the UI language: explicit choice, then the account's, then the session's, then the
-    browser's preference, then German. Outside a request (CLI, worker) German."""
+    """Pick the UI language: explicit choice (?lang=, kept in the session; logging in stores the
+    account's language there), then the account's, then the browser's preference, then German.
+    Outside a request (CLI, worker) German."""
     if not has_request_context():
         return "de"
     languages = current_app.config["LANGUAGES"]
@@ -20,3 +21,9 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or "de"
+
+
+def N_(message: str) -> str:
+    """Mark a German label for extraction without translating it now (babel.cfg keyword): labels in
+    module-level dicts are translated where they are shown, with `_()` in the template or view."""
+    return message

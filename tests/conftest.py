@@ -14,9 +14,8 @@ from flask.testing import FlaskClient
 
 from tests import services
 
-DEMO_REGION = (
-    Path(__file__).resolve().parent.parent / "plattform" / "kommunen" / "data" / "demo-region-gv-isys.csv"
-)
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_REGION = ROOT / "plattform" / "kommunen" / "data" / "demo-region-gv-isys.csv"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 FULL_DIRECTORY = SHARED_DATA / "gv-isys-auszug-2020q4.csv"
 
@@ -33,6 +32,25 @@ def _base_config(tmp_dir: Path, database_url: str) -> dict:
         "BASE_URL": "http://localhost",
         "CELERY": {"task_always_eager": True, "broker_url": "memory://", "result_backend": "cache+memory://"},
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile the English catalogue when its .mo is missing or older than the .po (it is gitignored
+    and built by `make install`), so `pytest` alone serves English pages."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as fh:
+            write_mo(fh, catalog)  # like `pybabel compile`: fuzzy entries are left out
+        partial.replace(mo)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Accounts, roles and who may speak for which Kommune."""
 
 from flask import Blueprint, render_template, session
+from flask_babel import lazy_gettext
 from flask_login import current_user, user_loaded_from_cookie
 from flask_wtf.csrf import CSRFError
 
@@ -17,7 +18,7 @@ def _setup(state) -> None:
 
     state.app.register_blueprint(verwaltung.bp)
     login_manager.refresh_view = "accounts.reauth"
-    login_manager.needs_refresh_message = "Bitte bestätigen Sie zur Sicherheit Ihr Passwort."
+    login_manager.needs_refresh_message = lazy_gettext("Bitte bestätigen Sie zur Sicherheit Ihr Passwort.")
     login_manager.needs_refresh_message_category = "info"
 
 

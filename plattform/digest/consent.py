@@ -6,8 +6,11 @@ subscriptions keep the version they confirmed (docs/digest.md says when re-conse
 
 from __future__ import annotations
 
+from plattform.i18n import N_
+
 CONSENT_TEXTS: dict[str, str] = {
-    "2026-11": (
+    # The German text is the version a subscription records; the page shows it translated (N_).
+    "2026-11": N_(
         "Ich möchte einmal pro Woche eine E-Mail von Kommunalmatch erhalten. Sie enthält neue "
         "Partnervorschläge für die Kommunen, für die ich handle, Kontaktanfragen, die auf eine Antwort "
         "warten, und weitere Neuigkeiten der Plattform. Gibt es nichts Neues, wird keine E-Mail "

@@ -8,21 +8,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.extensions import db
+from plattform.i18n import N_
 
 KIND_LABELS_DE: dict[str, str] = {
-    "gemeinde": "Gemeinde",
-    "markt": "Markt",
-    "stadt": "Stadt",
-    "grosse-kreisstadt": "Große Kreisstadt",
-    "kreisfreie-stadt": "Kreisfreie Stadt",
-    "stadtkreis": "Stadtkreis",
-    "kreis": "Kreis",
-    "landkreis": "Landkreis",
-    "regionalverband": "Regionalverband",
-    "gemeindefreies-gebiet": "Gemeindefreies Gebiet",
+    "gemeinde": N_("Gemeinde"),
+    "markt": N_("Markt"),
+    "stadt": N_("Stadt"),
+    "grosse-kreisstadt": N_("Große Kreisstadt"),
+    "kreisfreie-stadt": N_("Kreisfreie Stadt"),
+    "stadtkreis": N_("Stadtkreis"),
+    "kreis": N_("Kreis"),
+    "landkreis": N_("Landkreis"),
+    "regionalverband": N_("Regionalverband"),
+    "gemeindefreies-gebiet": N_("Gemeindefreies Gebiet"),
 }
 
-VERSTAEDTERUNG_LABELS_DE = {1: "dicht besiedelt", 2: "mittlere Besiedlungsdichte", 3: "gering besiedelt"}
+VERSTAEDTERUNG_LABELS_DE = {
+    1: N_("dicht besiedelt"),
+    2: N_("mittlere Besiedlungsdichte"),
+    3: N_("gering besiedelt"),
+}
 
 
 def utcnow() -> datetime:
@@ -96,7 +101,7 @@ class Kommune(db.Model):
 
     @property
     def kind_label(self) -> str:
-        """The German label of the kind of Kommune."""
+        """The German label of the kind of Kommune (templates translate it with `_()`)."""
         return KIND_LABELS_DE.get(self.kind, self.kind)
 
     @property
@@ -106,7 +111,7 @@ class Kommune(db.Model):
 
     @property
     def verstaedterung_label(self) -> str | None:
-        """German label of the degree of urbanisation."""
+        """German label of the degree of urbanisation (templates translate it with `_()`)."""
         return VERSTAEDTERUNG_LABELS_DE.get(self.verstaedterung or 0)
 
     def __repr__(self) -> str:

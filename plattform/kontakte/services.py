@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.accounts.permissions import acting_kommune_ids
@@ -159,21 +161,21 @@ def send_request(user: User, from_id: int, to_id: int, message: str) -> ContactR
     """Ask another Kommune for a partnership; the caller checked that `user` acts for `from_id`."""
     message = (message or "").strip()
     if from_id == to_id:
-        raise ContactError("Eine Kommune kann sich nicht selbst anfragen.")
+        raise ContactError(_("Eine Kommune kann sich nicht selbst anfragen."))
     if len(message) > MESSAGE_MAX:
-        raise ContactError(f"Die Nachricht darf höchstens {MESSAGE_MAX} Zeichen lang sein.")
+        raise ContactError(_("Die Nachricht darf höchstens %(num)d Zeichen lang sein.", num=MESSAGE_MAX))
     target = db.session.get(Kommune, to_id)
     if target is None or not target.active:
-        raise ContactError("Diese Kommune gibt es im Verzeichnis nicht (mehr).")
+        raise ContactError(_("Diese Kommune gibt es im Verzeichnis nicht (mehr)."))
     if are_partners(from_id, to_id):
-        raise ContactError("Sie sind bereits Lernpartner dieser Kommune.")
+        raise ContactError(_("Sie sind bereits Lernpartner dieser Kommune."))
     if open_request(from_id, to_id) is not None:
-        raise ContactError("Es gibt bereits eine offene Anfrage an diese Kommune.")
+        raise ContactError(_("Es gibt bereits eine offene Anfrage an diese Kommune."))
     if _declined_by(to_id, from_id):
-        raise ContactError("Diese Kommune hat eine frühere Anfrage von Ihnen abgelehnt.")
+        raise ContactError(_("Diese Kommune hat eine frühere Anfrage von Ihnen abgelehnt."))
     if open_request(to_id, from_id) is not None:
         raise ContactError(
-            "Diese Kommune hat Ihnen bereits eine Anfrage geschickt. Bitte beantworten Sie diese."
+            _("Diese Kommune hat Ihnen bereits eine Anfrage geschickt. Bitte beantworten Sie diese.")
         )
     req = ContactRequest(from_kommune_id=from_id, to_kommune_id=to_id, from_user_id=user.id, message=message)
     db.session.add(req)
@@ -184,7 +186,7 @@ def send_request(user: User, from_id: int, to_id: int, message: str) -> ContactR
 def answer_request(req: ContactRequest, user: User, accept: bool) -> Partnership | None:
     """Accept (creating the partnership) or decline an open incoming request; the caller checked the side."""
     if req.status != "offen":
-        raise ContactError("Diese Anfrage ist nicht mehr offen.")
+        raise ContactError(_("Diese Anfrage ist nicht mehr offen."))
     req.status = "angenommen" if accept else "abgelehnt"
     req.answered_at = utcnow()
     req.answered_by_id = user.id
@@ -200,7 +202,7 @@ def answer_request(req: ContactRequest, user: User, accept: bool) -> Partnership
 def withdraw_request(req: ContactRequest, user: User) -> None:
     """Withdraw an open outgoing request; the caller checked that the user acts for the sender."""
     if req.status != "offen":
-        raise ContactError("Nur offene Anfragen können zurückgezogen werden.")
+        raise ContactError(_("Nur offene Anfragen können zurückgezogen werden."))
     req.status = "zurueckgezogen"
     req.answered_at = utcnow()
     req.answered_by_id = user.id
@@ -220,19 +222,21 @@ def notify(request_id: int, event: str) -> int:
     req = db.session.get(ContactRequest, request_id)
     if req is None:
         return 0
-    if event == "gesendet":
-        to_kommune, other = req.to_kommune, req.from_kommune
-        subject = f"Kontaktanfrage von {other.name}"
-    else:
-        to_kommune, other = req.from_kommune, req.to_kommune
-        if req.status == "angenommen":
-            subject = f"{other.name} hat Ihre Kontaktanfrage angenommen"
-        else:
-            subject = f"{other.name} hat Ihre Kontaktanfrage abgelehnt"
+    to_kommune, other = (
+        (req.to_kommune, req.from_kommune) if event == "gesendet" else (req.from_kommune, req.to_kommune)
+    )
     link = current_app.config["BASE_URL"].rstrip("/") + f"/kontakte/anfrage/{req.id}"
     context = {"req": req, "event": event, "empfaenger": to_kommune, "andere": other, "link": link}
-    text = render_template("kontakte/mail_anfrage.txt", **context)
-    html = render_template("kontakte/mail_anfrage.html", **context)
+    # German, like the weekly digest: the notice goes to all officers of the Kommune at once.
+    with force_locale("de"):
+        if event == "gesendet":
+            subject = _("Kontaktanfrage von %(name)s", name=other.name)
+        elif req.status == "angenommen":
+            subject = _("%(name)s hat Ihre Kontaktanfrage angenommen", name=other.name)
+        else:
+            subject = _("%(name)s hat Ihre Kontaktanfrage abgelehnt", name=other.name)
+        text = render_template("kontakte/mail_anfrage.txt", **context)
+        html = render_template("kontakte/mail_anfrage.html", **context)
     sent = 0
     for address in _recipients(to_kommune.id):
         send_message(build_message(address, subject, text, html))

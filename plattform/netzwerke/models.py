@@ -9,10 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.accounts.models import User
 from plattform.extensions import db
+from plattform.i18n import N_
 from plattform.kommunen.models import Kommune, utcnow
 
 NETZWERK_ARTEN = ("kreis", "zweckverband", "frei")
-NETZWERK_ART_LABELS_DE = {"kreis": "Kreis", "zweckverband": "Zweckverband", "frei": "Freies Netzwerk"}
+NETZWERK_ART_LABELS_DE = {
+    "kreis": N_("Kreis"),
+    "zweckverband": N_("Zweckverband"),
+    "frei": N_("Freies Netzwerk"),
+}
 EINLADUNG_STATUSES = ("offen", "angenommen", "abgelehnt", "zurueckgezogen")
 
 
@@ -43,7 +48,7 @@ class Netzwerk(db.Model):
 
     @property
     def art_label(self) -> str:
-        """German label of the kind of network."""
+        """German label of the kind of network (templates translate it with `_()`)."""
         return NETZWERK_ART_LABELS_DE.get(self.art, self.art)
 
 

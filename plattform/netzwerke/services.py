@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from plattform.accounts.models import KommuneMembership, User
@@ -182,19 +184,25 @@ def create_netzwerk(
     """Create a network; a Kreis network names its Kreis (one per Kreis) and may take in its Gemeinden."""
     name = (name or "").strip()
     if not name:
-        raise NetzwerkError("Bitte geben Sie einen Namen an.")
+        raise NetzwerkError(_("Bitte geben Sie einen Namen an."))
     if art not in NETZWERK_ARTEN:
-        raise NetzwerkError("Unbekannte Art des Netzwerks.")
+        raise NetzwerkError(_("Unbekannte Art des Netzwerks."))
     if get_by_name(name) is not None:
-        raise NetzwerkError(f"Ein Netzwerk mit dem Namen „{name}“ gibt es bereits.")
+        raise NetzwerkError(_("Ein Netzwerk mit dem Namen „%(name)s“ gibt es bereits.", name=name))
     if art == "kreis":
         if kreis is None or not kreis.is_kreis:
-            raise NetzwerkError("Ein Kreis-Netzwerk braucht seinen Kreis.")
+            raise NetzwerkError(_("Ein Kreis-Netzwerk braucht seinen Kreis."))
         existing = db.session.scalar(
             sa.select(Netzwerk).where(Netzwerk.art == "kreis", Netzwerk.kreis_kommune_id == kreis.id)
         )
         if existing is not None:
-            raise NetzwerkError(f"Für {kreis.name} gibt es bereits das Netzwerk „{existing.name}“.")
+            raise NetzwerkError(
+                _(
+                    "Für %(kreis)s gibt es bereits das Netzwerk „%(name)s“.",
+                    kreis=kreis.name,
+                    name=existing.name,
+                )
+            )
     netzwerk = Netzwerk(
         name=name,
         art=art,
@@ -218,7 +226,7 @@ def create_netzwerk(
 def add_coordinator(netzwerk: Netzwerk, user: User) -> NetzwerkKoordination:
     """Name a user coordinator of the network."""
     if any(c.user_id == user.id for c in netzwerk.koordination):
-        raise NetzwerkError(f"{user.email} koordiniert dieses Netzwerk bereits.")
+        raise NetzwerkError(_("%(email)s koordiniert dieses Netzwerk bereits.", email=user.email))
     row = NetzwerkKoordination(user_id=user.id)
     netzwerk.koordination.append(row)
     db.session.flush()
@@ -228,7 +236,7 @@ def add_coordinator(netzwerk: Netzwerk, user: User) -> NetzwerkKoordination:
 def add_member(netzwerk: Netzwerk, kommune: Kommune) -> NetzwerkMitglied:
     """Add a Kommune directly (the caller made sure it may)."""
     if any(m.kommune_id == kommune.id for m in netzwerk.mitglieder):
-        raise NetzwerkError(f"{kommune.name} ist bereits Mitglied dieses Netzwerks.")
+        raise NetzwerkError(_("%(name)s ist bereits Mitglied dieses Netzwerks.", name=kommune.name))
     member = NetzwerkMitglied(kommune_id=kommune.id, kommune=kommune)
     netzwerk.mitglieder.append(member)
     db.session.flush()
@@ -259,21 +267,21 @@ def invite(
     ags = (ags or "").strip() or None
     email = (email or "").strip().lower() or None
     if ags is None and email is None:
-        raise NetzwerkError("Bitte geben Sie einen Gemeindeschlüssel (AGS) oder eine E-Mail-Adresse an.")
+        raise NetzwerkError(_("Bitte geben Sie einen Gemeindeschlüssel (AGS) oder eine E-Mail-Adresse an."))
     kommune = None
     if ags is not None:
         kommune = get_by_ags(ags)
         if kommune is None or not kommune.active:
-            raise NetzwerkError(f"Die AGS {ags} ist nicht im Gemeindeverzeichnis.")
+            raise NetzwerkError(_("Die AGS %(ags)s ist nicht im Gemeindeverzeichnis.", ags=ags))
         if any(m.kommune_id == kommune.id for m in netzwerk.mitglieder):
-            raise NetzwerkError(f"{kommune.name} ist bereits Mitglied dieses Netzwerks.")
+            raise NetzwerkError(_("%(name)s ist bereits Mitglied dieses Netzwerks.", name=kommune.name))
         if _open_invitation(netzwerk, kommune_id=kommune.id) is not None:
-            raise NetzwerkError(f"{kommune.name} ist bereits eingeladen.")
+            raise NetzwerkError(_("%(name)s ist bereits eingeladen.", name=kommune.name))
     if email is not None:
         if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise NetzwerkError("Bitte geben Sie eine gültige E-Mail-Adresse an.")
+            raise NetzwerkError(_("Bitte geben Sie eine gültige E-Mail-Adresse an."))
         if _open_invitation(netzwerk, email=email) is not None:
-            raise NetzwerkError(f"An {email} ist bereits eine Einladung unterwegs.")
+            raise NetzwerkError(_("An %(email)s ist bereits eine Einladung unterwegs.", email=email))
     if kommune is not None and email is None and _may_add_directly(invited_by, kommune):
         return None, add_member(netzwerk, kommune)
     einladung = NetzwerkEinladung(
@@ -296,12 +304,12 @@ def get_invitation(token: str) -> NetzwerkEinladung | None:
 def accept_invitation(einladung: NetzwerkEinladung, kommune: Kommune, user: User | None) -> NetzwerkMitglied:
     """The Kommune joins the network (its officer accepted); the caller checked can_act_for."""
     if einladung.status != "offen":
-        raise NetzwerkError("Diese Einladung ist nicht mehr offen.")
+        raise NetzwerkError(_("Diese Einladung ist nicht mehr offen."))
     if einladung.kommune_id is not None and einladung.kommune_id != kommune.id:
-        raise NetzwerkError("Diese Einladung gilt für eine andere Kommune.")
+        raise NetzwerkError(_("Diese Einladung gilt für eine andere Kommune."))
     netzwerk = einladung.netzwerk
     if any(m.kommune_id == kommune.id for m in netzwerk.mitglieder):
-        raise NetzwerkError(f"{kommune.name} ist bereits Mitglied dieses Netzwerks.")
+        raise NetzwerkError(_("%(name)s ist bereits Mitglied dieses Netzwerks.", name=kommune.name))
     member = add_member(netzwerk, kommune)
     einladung.kommune_id = kommune.id
     _answer(einladung, "angenommen", user)
@@ -318,14 +326,14 @@ def _answer(einladung: NetzwerkEinladung, status: str, user: User | None) -> Non
 def decline_invitation(einladung: NetzwerkEinladung, user: User | None) -> None:
     """The invited Kommune declines."""
     if einladung.status != "offen":
-        raise NetzwerkError("Diese Einladung ist nicht mehr offen.")
+        raise NetzwerkError(_("Diese Einladung ist nicht mehr offen."))
     _answer(einladung, "abgelehnt", user)
 
 
 def withdraw_invitation(einladung: NetzwerkEinladung, user: User | None) -> None:
     """The coordinator withdraws an open invitation."""
     if einladung.status != "offen":
-        raise NetzwerkError("Diese Einladung ist nicht mehr offen.")
+        raise NetzwerkError(_("Diese Einladung ist nicht mehr offen."))
     _answer(einladung, "zurueckgezogen", user)
 
 
@@ -333,7 +341,7 @@ def remove_member(netzwerk: Netzwerk, kommune_id: int) -> Kommune:
     """Remove a Kommune from the network."""
     member = next((m for m in netzwerk.mitglieder if m.kommune_id == kommune_id), None)
     if member is None:
-        raise NetzwerkError("Diese Kommune ist nicht Mitglied des Netzwerks.")
+        raise NetzwerkError(_("Diese Kommune ist nicht Mitglied des Netzwerks."))
     kommune = member.kommune
     netzwerk.mitglieder.remove(member)
     db.session.flush()
@@ -348,15 +356,20 @@ def import_member_profiles(netzwerk: Netzwerk, path: str | Path) -> int:
     """
     profiles = read_profiles(path)
     if not profiles:
-        raise NetzwerkError("Die Datei enthält keine Profile.")
+        raise NetzwerkError(_("Die Datei enthält keine Profile."))
     members = {m.kommune.ags for m in netzwerk.mitglieder}
     for number, data in enumerate(profiles, start=1):
         if data.ags not in members:
             known = get_by_ags(data.ags)
             who = f"{known.name} ({data.ags})" if known is not None else f"AGS {data.ags}"
             raise NetzwerkError(
-                f"{Path(path).name}, Datensatz {number}: {who} ist nicht Mitglied dieses "
-                "Netzwerks. Es wurde nichts importiert."
+                _(
+                    "%(file)s, Datensatz %(num)d: %(who)s ist nicht Mitglied dieses Netzwerks. "
+                    "Es wurde nichts importiert.",
+                    file=Path(path).name,
+                    num=number,
+                    who=who,
+                )
             )
     return import_profiles(profiles)
 
@@ -371,14 +384,35 @@ def send_invitation_mail(einladung: NetzwerkEinladung) -> None:
     netzwerk = einladung.netzwerk
     # Built by hand: the Celery task has no request context for url_for.
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/netzwerke/einladung/{einladung.token}"
-    whom = f" für {einladung.kommune.name}" if einladung.kommune is not None else ""
-    text = (
-        "Guten Tag,\n\n"
-        f"Sie sind eingeladen, mit Ihrer Kommune{whom} dem Netzwerk „{netzwerk.name}“ auf Kommunalmatch "
-        "beizutreten.\n\n"
-        f"Einladung ansehen und annehmen: {link}\n\n"
-        "Melden Sie sich dazu mit dem Konto an, mit dem Sie für Ihre Kommune sprechen. "
-        "Wenn Sie die Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren.\n\n"
-        "Ihr Kommunalmatch-Team\n"
-    )
-    send_message(build_message(einladung.email, f"Einladung in das Netzwerk „{netzwerk.name}“", text))
+    # German, like the other notices: the invited address may have no account (and no language) yet.
+    with force_locale("de"):
+        if einladung.kommune is not None:
+            invited = _(
+                "Sie sind eingeladen, mit Ihrer Kommune für %(kommune)s dem Netzwerk „%(name)s“ auf "
+                "Kommunalmatch beizutreten.",
+                kommune=einladung.kommune.name,
+                name=netzwerk.name,
+            )
+        else:
+            invited = _(
+                "Sie sind eingeladen, mit Ihrer Kommune dem Netzwerk „%(name)s“ auf Kommunalmatch "
+                "beizutreten.",
+                name=netzwerk.name,
+            )
+        text = (
+            _("Guten Tag,")
+            + "\n\n"
+            + invited
+            + "\n\n"
+            + _("Einladung ansehen und annehmen: %(link)s", link=link)
+            + "\n\n"
+            + _(
+                "Melden Sie sich dazu mit dem Konto an, mit dem Sie für Ihre Kommune sprechen. "
+                "Wenn Sie die Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren."
+            )
+            + "\n\n"
+            + _("Ihr Kommunalmatch-Team")
+            + "\n"
+        )
+        subject = _("Einladung in das Netzwerk „%(name)s“", name=netzwerk.name)
+    send_message(build_message(einladung.email, subject, text))

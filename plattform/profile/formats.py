@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -69,11 +70,11 @@ class ProfileImportError(ValueError):
         self.file, self.line, self.record, self.field, self.message_de = file, line, record, field, message_de
         parts = [file]
         if line is not None:
-            parts.append(f"Zeile {line}")
+            parts.append(_("Zeile %(num)d", num=line))
         if record is not None:
-            parts.append(f"Datensatz {record}")
+            parts.append(_("Datensatz %(num)d", num=record))
         if field:
-            parts.append(f"Feld '{field}'")
+            parts.append(_("Feld '%(field)s'", field=field))
         super().__init__(f"{', '.join(parts)}: {message_de}")
 
 
@@ -83,7 +84,11 @@ def _format_of(path: Path) -> str:
     if ext not in FORMATS:
         raise ProfileImportError(
             path.name,
-            f"Unbekanntes Dateiformat {ext or '(ohne Endung)'!r}; erlaubt sind {', '.join(FORMATS)}.",
+            _(
+                "Unbekanntes Dateiformat %(ext)s; erlaubt sind %(formats)s.",
+                ext=repr(ext) if ext else _("(ohne Endung)"),
+                formats=", ".join(FORMATS),
+            ),
         )
     return ext
 
@@ -105,7 +110,7 @@ def read_profiles_located(path: str | Path) -> list[tuple[dict[str, int], Profil
     path = Path(path)
     ext = _format_of(path)
     if not path.is_file():
-        raise ProfileImportError(path.name, "Die Datei wurde nicht gefunden.")
+        raise ProfileImportError(path.name, _("Die Datei wurde nicht gefunden."))
     readers = {".json": _read_json, ".jsonl": _read_jsonl, ".csv": _read_csv, ".xlsx": _read_xlsx}
     located: list[tuple[dict[str, int], ProfileData]] = []
     first_seen: dict[str, str] = {}
@@ -113,20 +118,31 @@ def read_profiles_located(path: str | Path) -> list[tuple[dict[str, int], Profil
         if profile.ags in first_seen:
             raise ProfileImportError(
                 path.name,
-                f"AGS {profile.ags} kommt mehrfach vor (zuerst in {first_seen[profile.ags]}).",
+                _(
+                    "AGS %(ags)s kommt mehrfach vor (zuerst in %(where)s).",
+                    ags=profile.ags,
+                    where=first_seen[profile.ags],
+                ),
                 field="ags",
                 **where,
             )
-        first_seen[profile.ags] = _where_text(where)
+        first_seen[profile.ags] = _where_label(where)
         located.append((where, profile))
     return located
 
 
 def _where_text(where: dict[str, int]) -> str:
-    """'Zeile 3' or 'Datensatz 3', for the duplicate-AGS message."""
+    """'Zeile 3' or 'Datensatz 3' (German), the record name matching's German messages embed."""
     if "line" in where:
         return f"Zeile {where['line']}"
     return f"Datensatz {where['record']}"
+
+
+def _where_label(where: dict[str, int]) -> str:
+    """'Zeile 3' or 'Datensatz 3' in the request's language, for the duplicate-AGS message."""
+    if "line" in where:
+        return _("Zeile %(num)d", num=where["line"])
+    return _("Datensatz %(num)d", num=where["record"])
 
 
 def _decode(path: Path) -> str:
@@ -139,8 +155,10 @@ def _decode(path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise ProfileImportError(
             path.name,
-            "Die Datei ist nicht UTF-8-kodiert. Bitte in Excel als „CSV UTF-8 (durch Trennzeichen "
-            "getrennt)“ speichern bzw. die Datei als UTF-8 exportieren.",
+            _(
+                "Die Datei ist nicht UTF-8-kodiert. Bitte in Excel als „CSV UTF-8 (durch Trennzeichen "
+                "getrennt)“ speichern bzw. die Datei als UTF-8 exportieren."
+            ),
             line=line,
         ) from None
 
@@ -161,11 +179,13 @@ def _read_json(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProfileImportError(path.name, f"Kein gültiges JSON: {exc.msg}.", line=exc.lineno) from None
+        raise ProfileImportError(
+            path.name, _("Kein gültiges JSON: %(error)s.", error=exc.msg), line=exc.lineno
+        ) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise ProfileImportError(path.name, "Erwartet wird eine JSON-Liste von Profilen.")
+        raise ProfileImportError(path.name, _("Erwartet wird eine JSON-Liste von Profilen."))
     for i, obj in enumerate(data, start=1):
         where = {"record": i}
         yield where, _profile_or_error(path, obj, where, row=False)
@@ -180,7 +200,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ProfileImportError(path.name, f"Kein gültiges JSON: {exc.msg}.", line=lineno) from None
+            raise ProfileImportError(
+                path.name, _("Kein gültiges JSON: %(error)s.", error=exc.msg), line=lineno
+            ) from None
         yield where, _profile_or_error(path, obj, where, row=False)
 
 
@@ -190,7 +212,7 @@ def _check_header(path: Path, header: Sequence[str], line: int) -> list[str]:
     if "ags" not in cols:
         raise ProfileImportError(
             path.name,
-            "Die Kopfzeile enthält keine Spalte 'ags'. Bitte die Vorlage verwenden.",
+            _("Die Kopfzeile enthält keine Spalte 'ags'. Bitte die Vorlage verwenden."),
             line=line,
         )
     seen: set[str] = set()
@@ -198,9 +220,13 @@ def _check_header(path: Path, header: Sequence[str], line: int) -> list[str]:
         if not col:
             continue
         if col not in CSV_COLUMNS and col not in CSV_IGNORED_COLUMNS:
-            raise ProfileImportError(path.name, f"Unbekannte Spalte {col!r}.", line=line, field=col)
+            raise ProfileImportError(
+                path.name, _("Unbekannte Spalte %(col)s.", col=repr(col)), line=line, field=col
+            )
         if col in seen:
-            raise ProfileImportError(path.name, f"Spalte {col!r} kommt doppelt vor.", line=line, field=col)
+            raise ProfileImportError(
+                path.name, _("Spalte %(col)s kommt doppelt vor.", col=repr(col)), line=line, field=col
+            )
         seen.add(col)
     return cols
 
@@ -223,13 +249,13 @@ def _rows_to_profiles(
             continue
         if len(values) > len(header) and any(str(v).strip() for v in values[len(header) :]):
             raise ProfileImportError(
-                path.name, "Die Zeile hat mehr Zellen als die Kopfzeile Spalten.", line=lineno
+                path.name, _("Die Zeile hat mehr Zellen als die Kopfzeile Spalten."), line=lineno
             )
         row = {col: val for col, val in zip(header, values, strict=False) if col}
         where = {"line": lineno}
         yield where, _profile_or_error(path, row, where, row=True)
     if header is None:
-        raise ProfileImportError(path.name, "Die Datei ist leer (keine Kopfzeile).")
+        raise ProfileImportError(path.name, _("Die Datei ist leer (keine Kopfzeile)."))
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -252,7 +278,7 @@ def _read_csv(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
                 yield reader.line_num, cells
         except csv.Error as exc:
             raise ProfileImportError(
-                path.name, f"Fehlerhafte CSV-Datei: {exc}.", line=reader.line_num
+                path.name, _("Fehlerhafte CSV-Datei: %(error)s.", error=exc), line=reader.line_num
             ) from None
 
     yield from _rows_to_profiles(path, numbered())
@@ -264,11 +290,12 @@ def _read_xlsx(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ProfileImportError(
-            path.name, f"Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx): {type(exc).__name__}."
+            path.name,
+            _("Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx): %(error)s.", error=type(exc).__name__),
         ) from None
     except Exception as exc:  # openpyxl raises assorted errors on damaged workbooks
         raise ProfileImportError(
-            path.name, f"Die Excel-Arbeitsmappe ist beschädigt: {type(exc).__name__}."
+            path.name, _("Die Excel-Arbeitsmappe ist beschädigt: %(error)s.", error=type(exc).__name__)
         ) from None
     try:
         ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from matching.coldstart import estimate_profile
@@ -31,8 +32,10 @@ class UnknownKommuneError(ValueError):
 
     def __init__(self, ags: str, record: str | None = None):
         self.ags, self.record = ags, record
-        where = f"Datensatz {record}, Feld 'ags': " if record else ""
-        super().__init__(f"{where}AGS {ags} ist nicht im Gemeindeverzeichnis.")
+        message = _("AGS %(ags)s ist nicht im Gemeindeverzeichnis.", ags=ags)
+        if record:
+            message = _("Datensatz %(record)s, Feld 'ags': %(message)s", record=record, message=message)
+        super().__init__(message)
 
 
 def get_profile(kommune_id: int) -> Profile | None:
@@ -226,13 +229,17 @@ def import_profile_file(
         kommune = by_ags.get(data.ags)
         if kommune is None:
             raise ProfileImportError(
-                name, f"AGS {data.ags} ist nicht im Gemeindeverzeichnis.", field="ags", **where
+                name, _("AGS %(ags)s ist nicht im Gemeindeverzeichnis.", ags=data.ags), field="ags", **where
             )
         if may_edit is not None and not may_edit(kommune):
             raise ProfileImportError(
                 name,
-                f"Sie dürfen das Profil von {kommune.name} ({kommune.ags}) nicht bearbeiten. "
-                "Es wurde nichts importiert.",
+                _(
+                    "Sie dürfen das Profil von %(name)s (%(ags)s) nicht bearbeiten. "
+                    "Es wurde nichts importiert.",
+                    name=kommune.name,
+                    ags=kommune.ags,
+                ),
                 field="ags",
                 **where,
             )

@@ -175,7 +175,7 @@ def _kommune_choices(user, ags_param: str | None) -> list[tuple[str, str]]:
         if extra is not None and can_edit_profile(user, extra.id):
             kommunen.append(extra)
     kommunen.sort(key=lambda k: (k.ebene != "gemeinde", k.name))
-    return [(k.ags, f"{k.name} ({k.kind_label})") for k in kommunen]
+    return [(k.ags, f"{k.name} ({_(k.kind_label)})") for k in kommunen]
 
 
 def _set_goal_error(form: TypeTestForm, exc: TypeTestError) -> str | None:

@@ -8,16 +8,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.extensions import db
+from plattform.i18n import N_
 from plattform.kommunen.models import Kommune, utcnow
 
 # vorgeschlagen: an idea looking for partners; offen: organised, open to join; aktiv: work under way;
 # abgeschlossen: closed with a result (nobody can join any more).
 PROJECT_STATUSES = ("vorgeschlagen", "offen", "aktiv", "abgeschlossen")
 PROJECT_STATUS_LABELS_DE = {
-    "vorgeschlagen": "Vorgeschlagen",
-    "offen": "Offen für weitere Kommunen",
-    "aktiv": "Aktiv",
-    "abgeschlossen": "Abgeschlossen",
+    "vorgeschlagen": N_("Vorgeschlagen"),
+    "offen": N_("Offen für weitere Kommunen"),
+    "aktiv": N_("Aktiv"),
+    "abgeschlossen": N_("Abgeschlossen"),
 }
 # A Kommune named in a proposal is invited; it becomes a member when one of its officers joins.
 MEMBER_STATUSES = ("eingeladen", "beigetreten")
@@ -53,7 +54,7 @@ class SharedProject(db.Model):
 
     @property
     def status_label(self) -> str:
-        """German label of the status."""
+        """German label of the status (templates translate it with `_()`)."""
         return PROJECT_STATUS_LABELS_DE.get(self.status, self.status)
 
     def joined(self) -> list[SharedProjectMember]:

@@ -8,6 +8,7 @@ The caller commits.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from matching.vocabulary import TOPIC_LABELS_DE
@@ -61,7 +62,7 @@ def projects_of(kommune_id: int) -> list[SharedProject]:
 
 def _check_topic(thema: str) -> None:
     if thema not in TOPIC_LABELS_DE:
-        raise ProjectError(f"Unbekanntes Thema „{thema}“.")
+        raise ProjectError(_("Unbekanntes Thema „%(thema)s“.", thema=thema))
 
 
 def propose_project(
@@ -70,7 +71,7 @@ def propose_project(
     """A Kommune proposes a project from scratch: it leads and is its first member (status vorgeschlagen)."""
     _check_topic(thema)
     if not titel.strip():
-        raise ProjectError("Bitte geben Sie einen Titel an.")
+        raise ProjectError(_("Bitte geben Sie einen Titel an."))
     now = utcnow()
     project = SharedProject(
         thema=thema,
@@ -108,7 +109,7 @@ def create_from_proposal(
     """
     member_ids = [k.id for k in proposal.member_kommunen]
     if acting_kommune_id is not None and acting_kommune_id not in member_ids:
-        raise ProjectError("Ihre Kommune gehört nicht zu diesem Vorschlag.")
+        raise ProjectError(_("Ihre Kommune gehört nicht zu diesem Vorschlag."))
     label = TOPIC_LABELS_DE.get(proposal.thema, proposal.thema)
     now = utcnow()
     project = SharedProject(
@@ -140,12 +141,14 @@ def join_project(project: SharedProject, kommune_id: int) -> SharedProjectMember
     """A Kommune joins (or accepts its invitation); refused once the project is closed."""
     if project.is_closed:
         raise ProjectError(
-            "Dieses Projekt ist abgeschlossen; ein Beitritt ist nicht mehr möglich. "
-            "Das Ergebnis steht auf der Projektseite."
+            _(
+                "Dieses Projekt ist abgeschlossen; ein Beitritt ist nicht mehr möglich. "
+                "Das Ergebnis steht auf der Projektseite."
+            )
         )
     member = project.member_for(kommune_id)
     if member is not None and member.status == "beigetreten":
-        raise ProjectError("Ihre Kommune ist bereits Mitglied dieses Projekts.")
+        raise ProjectError(_("Ihre Kommune ist bereits Mitglied dieses Projekts."))
     now = utcnow()
     if member is None:
         member = SharedProjectMember(kommune_id=kommune_id, status="beigetreten", joined_at=now)
@@ -161,14 +164,16 @@ def join_project(project: SharedProject, kommune_id: int) -> SharedProjectMember
 def leave_project(project: SharedProject, kommune_id: int) -> None:
     """A Kommune leaves (or declines its invitation); the lead must hand over first."""
     if project.is_closed:
-        raise ProjectError("Aus einem abgeschlossenen Projekt kann man nicht mehr austreten.")
+        raise ProjectError(_("Aus einem abgeschlossenen Projekt kann man nicht mehr austreten."))
     member = project.member_for(kommune_id)
     if member is None:
-        raise ProjectError("Ihre Kommune ist nicht Mitglied dieses Projekts.")
+        raise ProjectError(_("Ihre Kommune ist nicht Mitglied dieses Projekts."))
     if kommune_id == project.lead_kommune_id:
         raise ProjectError(
-            "Die federführende Kommune kann nicht austreten. Übergeben Sie zuerst die Federführung "
-            "an ein anderes Mitglied."
+            _(
+                "Die federführende Kommune kann nicht austreten. Übergeben Sie zuerst die Federführung "
+                "an ein anderes Mitglied."
+            )
         )
     project.members.remove(member)
     project.updated_at = utcnow()
@@ -178,12 +183,12 @@ def leave_project(project: SharedProject, kommune_id: int) -> None:
 def hand_over_lead(project: SharedProject, new_lead_id: int) -> None:
     """Give the lead to another Kommune that joined the project."""
     if project.is_closed:
-        raise ProjectError("Das Projekt ist abgeschlossen; die Federführung kann nicht mehr wechseln.")
+        raise ProjectError(_("Das Projekt ist abgeschlossen; die Federführung kann nicht mehr wechseln."))
     if new_lead_id == project.lead_kommune_id:
-        raise ProjectError("Diese Kommune hat die Federführung bereits.")
+        raise ProjectError(_("Diese Kommune hat die Federführung bereits."))
     member = project.member_for(new_lead_id)
     if member is None or member.status != "beigetreten":
-        raise ProjectError("Die Federführung kann nur an ein beigetretenes Mitglied übergeben werden.")
+        raise ProjectError(_("Die Federführung kann nur an ein beigetretenes Mitglied übergeben werden."))
     project.lead_kommune_id = new_lead_id
     project.updated_at = utcnow()
     db.session.flush()
@@ -192,9 +197,9 @@ def hand_over_lead(project: SharedProject, new_lead_id: int) -> None:
 def set_status(project: SharedProject, status: str) -> None:
     """Move a running project between vorgeschlagen, offen and aktiv (closing has its own step)."""
     if status not in PROJECT_STATUSES or status == "abgeschlossen":
-        raise ProjectError("Unbekannter Status.")
+        raise ProjectError(_("Unbekannter Status."))
     if project.is_closed:
-        raise ProjectError("Das Projekt ist bereits abgeschlossen.")
+        raise ProjectError(_("Das Projekt ist bereits abgeschlossen."))
     project.status = status
     project.updated_at = utcnow()
     db.session.flush()
@@ -203,9 +208,9 @@ def set_status(project: SharedProject, status: str) -> None:
 def close_project(project: SharedProject, ergebnis: str, nachnutzung: bool) -> None:
     """Close the project with its result, and say whether others may reuse it (Nachnutzung)."""
     if project.is_closed:
-        raise ProjectError("Das Projekt ist bereits abgeschlossen.")
+        raise ProjectError(_("Das Projekt ist bereits abgeschlossen."))
     if not (ergebnis or "").strip():
-        raise ProjectError("Bitte beschreiben Sie das Ergebnis.")
+        raise ProjectError(_("Bitte beschreiben Sie das Ergebnis."))
     now = utcnow()
     project.status = "abgeschlossen"
     project.ergebnis = ergebnis.strip()
