@@ -104,7 +104,12 @@ def neu():
         if not current_user.is_admin and (kreis is None or kreis.id not in {k.id for k in kreise}):
             form.kreis_ags.errors = [_("Sie koordinieren diesen Kreis nicht.")]
         coordinators = [] if current_user.is_admin else [current_user]
-        if form.koordination_email.data:
+        if form.koordination_email.data and not current_user.is_admin:
+            # Coordination carries the right to approve memberships: only administrators hand it out.
+            # The field is shown to administrators only; a crafted form is refused visibly.
+            form.koordination_email.errors = [_("Weitere Koordination benennt die Administration.")]
+            flash(form.koordination_email.errors[0], "error")
+        elif form.koordination_email.data:
             user = get_user_by_email(form.koordination_email.data)
             if user is None:
                 form.koordination_email.errors = [_("Zu dieser Adresse gibt es kein Konto.")]
