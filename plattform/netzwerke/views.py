@@ -55,6 +55,7 @@ from plattform.netzwerke.services import (
 from plattform.netzwerke.tasks import send_invitation
 from plattform.profile.formats import FORMATS, ProfileImportError
 from plattform.profile.services import UnknownKommuneError
+from plattform.profile.uploads import check_upload, upload_limit_mb
 from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
 from plattform.projekte.services import may_create_from
@@ -149,6 +150,7 @@ def _render_detail(netzwerk, invite_form=None, import_form=None, coordinator_for
             import_form=import_form or ImportForm(prefix="import"),
             coordinator_form=coordinator_form or CoordinatorForm(prefix="koordination"),
             formats=", ".join(FORMATS),
+            max_mb=upload_limit_mb(),
         ),
         status,
     )
@@ -237,22 +239,17 @@ def profil_import(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     form = ImportForm(prefix="import")
     if form.validate_on_submit():
-        upload = form.datei.data
-        name = secure_filename(upload.filename or "") or "profile"
-        suffix = Path(name).suffix.lower()
-        if suffix not in FORMATS:
-            form.datei.errors = [
-                _(
-                    "Dateiformat %(suffix)s wird nicht unterstützt (erlaubt: %(formats)s).",
-                    suffix=suffix or "–",
-                    formats=", ".join(FORMATS),
-                )
-            ]
+        checked = check_upload(form.datei.data)
+        if isinstance(checked, str):
+            form.datei.errors = [checked]
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 # Saved under its own (sanitised) name, so that error messages name the user's file.
+                name = secure_filename(checked.name) or f"profile{checked.ext}"
+                if Path(name).suffix.lower() != checked.ext:
+                    name = f"profile{checked.ext}"
                 path = Path(tmp) / name
-                upload.save(path)
+                path.write_bytes(checked.content)
                 try:
                     count = import_member_profiles(netzwerk, path)
                 except (ProfileImportError, NetzwerkError, UnknownKommuneError) as exc:
