@@ -37,7 +37,13 @@ from matching.vocabulary import (
     TYPE_LABELS_DE,
     TYPES,
 )
-from plattform.accounts.permissions import acting_kommune_ids, can_edit_profile, coordinated_kommune_ids
+from plattform.accounts.permissions import (
+    acting_kommune_ids,
+    can_edit_profile,
+    coordinated_kommune_ids,
+    recent_login_required,
+)
+from plattform.core import audit
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -545,6 +551,8 @@ def import_page():
                     form.datei.errors = [_("Nichts wurde importiert. %(error)s", error=str(exc))]
                     status = 422
                 else:
+                    audit.record("profile.imported", details={"datei": name, "anzahl": count})
+                    db.session.commit()
                     flash(_("%(count)s Profile aus %(name)s importiert.", count=count, name=name), "success")
                     return redirect(url_for(".import_page"))
     return render_template(
@@ -567,13 +575,15 @@ def vorlage():
 
 
 @bp.get("/export.<fmt>")
-@login_required
+@recent_login_required()
 def export(fmt: str):
     """Download the profiles the user may edit (administrators: all) as CSV or XLSX."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
     if not _is_coordinator(current_user):
         abort(403)
+    audit.record("profile.exported", details={"format": fmt})
+    db.session.commit()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"profile.{fmt}"
         export_profile_file(path, _editable_ids(current_user))
