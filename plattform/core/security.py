@@ -44,4 +44,17 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        if _is_private(response):
+            # Pages for a logged-in user may hold contact data: no browser or proxy keeps a copy.
+            response.headers.setdefault("Cache-Control", "no-store")
         return add_security_headers(response, https=https)
+
+
+def _is_private(response: Response) -> bool:
+    """Whether the response was made for a logged-in user (static files stay cacheable)."""
+    from flask import request
+    from flask_login import current_user
+
+    if request.endpoint == "static" or "Cache-Control" in response.headers:
+        return False
+    return bool(getattr(current_user, "is_authenticated", False))

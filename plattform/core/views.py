@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 
 from plattform.core import bp
 from plattform.extensions import db
@@ -52,8 +52,9 @@ def forbidden(error):
 
 @bp.app_errorhandler(413)
 def too_large(error):
-    """Upload larger than allowed."""
-    return render_template("errors/413.html"), 413
+    """Upload larger than allowed (MAX_CONTENT_LENGTH), as a German page naming the limit."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return render_template("errors/413.html", max_mb=f"{limit / 1024 / 1024:g}"), 413
 
 
 @bp.app_errorhandler(500)

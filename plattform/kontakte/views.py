@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for
 from plattform.core.navigation import register_nav
-from plattform.extensions import db
+from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
 from plattform.kommunen.services import get_by_ags
@@ -32,6 +32,8 @@ from plattform.kontakte.services import (
 )
 
 log = logging.getLogger(__name__)
+# Per client address: a busy officer sends a handful a day; a script sending hundreds is stopped.
+REQUEST_LIMIT = "20 per hour; 50 per day"
 
 
 def acting_kommunen() -> list[Kommune]:
@@ -92,6 +94,7 @@ def anfragen():
 
 
 @bp.route("/anfrage/neu/<ags>", methods=["GET", "POST"])
+@limiter.limit(REQUEST_LIMIT, methods=["POST"])
 @login_required
 def neu(ags: str):
     """Write a contact request to the Kommune with this AGS, in the name of one's own Kommune."""

@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from plattform.accounts.permissions import register_coordination_provider
+from plattform.core.audit import register_action
 from plattform.core.navigation import register_nav
 
 bp = Blueprint("netzwerke", __name__, url_prefix="/netzwerke", cli_group="netzwerke")
@@ -15,5 +16,8 @@ from plattform.netzwerke.services import coordinated_member_ids, network_members
 from plattform.vorschlaege.services import register_network_provider  # noqa: E402
 
 register_coordination_provider(coordinated_member_ids)
+register_action("netzwerk.coordinator_added", "Netzwerk-Koordination benannt")
+register_action("netzwerk.member_removed", "Kommune aus Netzwerk entfernt")
+register_action("netzwerk.exported", "Netzwerkdaten exportiert")
 # Kommunen in one network get the engine's "shared network" bonus.
 register_network_provider(network_memberships)

@@ -13,8 +13,14 @@ from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
 from matching.vocabulary import TOPIC_LABELS_DE
-from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coordinated_kommune_ids
+from plattform.accounts.permissions import (
+    acting_kommune_ids,
+    can_act_for,
+    coordinated_kommune_ids,
+    recent_login_required,
+)
 from plattform.accounts.services import get_user_by_email
+from plattform.core import audit
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
@@ -55,6 +61,7 @@ from plattform.netzwerke.services import (
 from plattform.netzwerke.tasks import send_invitation
 from plattform.profile.formats import FORMATS, ProfileImportError
 from plattform.profile.services import UnknownKommuneError
+from plattform.profile.uploads import check_upload, upload_limit_mb
 from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
 from plattform.projekte.services import may_create_from
@@ -104,7 +111,12 @@ def neu():
         if not current_user.is_admin and (kreis is None or kreis.id not in {k.id for k in kreise}):
             form.kreis_ags.errors = [_("Sie koordinieren diesen Kreis nicht.")]
         coordinators = [] if current_user.is_admin else [current_user]
-        if form.koordination_email.data:
+        if form.koordination_email.data and not current_user.is_admin:
+            # Coordination carries the right to approve memberships: only administrators hand it out.
+            # The field is shown to administrators only; a crafted form is refused visibly.
+            form.koordination_email.errors = [_("Weitere Koordination benennt die Administration.")]
+            flash(form.koordination_email.errors[0], "error")
+        elif form.koordination_email.data:
             user = get_user_by_email(form.koordination_email.data)
             if user is None:
                 form.koordination_email.errors = [_("Zu dieser Adresse gibt es kein Konto.")]
@@ -144,6 +156,7 @@ def _render_detail(netzwerk, invite_form=None, import_form=None, coordinator_for
             import_form=import_form or ImportForm(prefix="import"),
             coordinator_form=coordinator_form or CoordinatorForm(prefix="koordination"),
             formats=", ".join(FORMATS),
+            max_mb=upload_limit_mb(),
         ),
         status,
     )
@@ -199,6 +212,7 @@ def entfernen(netzwerk_id: int, kommune_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     try:
         kommune = remove_member(netzwerk, kommune_id)
+        audit.record("netzwerk.member_removed", target=netzwerk, details={"kommune_id": kommune_id})
         db.session.commit()
         flash(_("%(name)s ist nicht mehr Mitglied des Netzwerks.", name=kommune.name), "success")
     except NetzwerkError as exc:
@@ -232,22 +246,17 @@ def profil_import(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     form = ImportForm(prefix="import")
     if form.validate_on_submit():
-        upload = form.datei.data
-        name = secure_filename(upload.filename or "") or "profile"
-        suffix = Path(name).suffix.lower()
-        if suffix not in FORMATS:
-            form.datei.errors = [
-                _(
-                    "Dateiformat %(suffix)s wird nicht unterstützt (erlaubt: %(formats)s).",
-                    suffix=suffix or "–",
-                    formats=", ".join(FORMATS),
-                )
-            ]
+        checked = check_upload(form.datei.data)
+        if isinstance(checked, str):
+            form.datei.errors = [checked]
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 # Saved under its own (sanitised) name, so that error messages name the user's file.
+                name = secure_filename(checked.name) or f"profile{checked.ext}"
+                if Path(name).suffix.lower() != checked.ext:
+                    name = f"profile{checked.ext}"
                 path = Path(tmp) / name
-                upload.save(path)
+                path.write_bytes(checked.content)
                 try:
                     count = import_member_profiles(netzwerk, path)
                 except (ProfileImportError, NetzwerkError, UnknownKommuneError) as exc:
@@ -257,6 +266,10 @@ def profil_import(netzwerk_id: int):
                         message += " " + _("Es wurde nichts importiert.")
                     form.datei.errors = [message]
                 else:
+                    audit.record(
+                        "profile.imported", target=netzwerk, details={"datei": name, "anzahl": count}
+                    )
+                    db.session.commit()
                     flash(_("%(count)d Profile importiert.", count=count), "success")
                     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
         netzwerk = get_netzwerk(netzwerk_id)
@@ -264,7 +277,7 @@ def profil_import(netzwerk_id: int):
 
 
 @bp.post("/<int:netzwerk_id>/koordination")
-@login_required
+@recent_login_required("netzwerke.liste")
 def koordination(netzwerk_id: int):
     """Administrators name a further coordinator."""
     netzwerk = _coordinated_or_403(netzwerk_id)
@@ -278,6 +291,7 @@ def koordination(netzwerk_id: int):
         else:
             try:
                 add_coordinator(netzwerk, user)
+                audit.record("netzwerk.coordinator_added", target=netzwerk, details={"user_id": user.id})
                 db.session.commit()
             except NetzwerkError as exc:
                 db.session.rollback()
@@ -343,6 +357,12 @@ def vorschlaege_berechnen(netzwerk_id: int):
     return redirect(url_for("netzwerke.themen", netzwerk_id=netzwerk_id), 303)
 
 
+def _record_export(netzwerk, what: str) -> None:
+    """Exports of a network's data go to the audit log (issue 8: exports are sensitive actions)."""
+    audit.record("netzwerk.exported", target=netzwerk, details={"export": what})
+    db.session.commit()
+
+
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
     return Response(
         data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -350,28 +370,31 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 
 
 @bp.get("/<int:netzwerk_id>/export/mitglieder.csv")
-@login_required
+@recent_login_required()
 def export_mitglieder_csv(netzwerk_id: int):
     """Members with their graph measures as CSV."""
     netzwerk = _coordinated_or_403(netzwerk_id)
+    _record_export(netzwerk, "mitglieder_csv")
     data = to_csv(member_rows(network_graph(netzwerk)), MEMBER_COLUMNS)
     return _download(data, f"netzwerk-{netzwerk.id}-mitglieder.csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/<int:netzwerk_id>/export/themen.csv")
-@login_required
+@recent_login_required()
 def export_themen_csv(netzwerk_id: int):
     """The topic coverage as CSV."""
     netzwerk = _coordinated_or_403(netzwerk_id)
+    _record_export(netzwerk, "themen_csv")
     data = to_csv(coverage_rows(network_coverage(netzwerk)), COVERAGE_COLUMNS)
     return _download(data, f"netzwerk-{netzwerk.id}-themen.csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/<int:netzwerk_id>/export/netzwerk.xlsx")
-@login_required
+@recent_login_required()
 def export_xlsx(netzwerk_id: int):
     """Members and coverage as two sheets of one workbook."""
     netzwerk = _coordinated_or_403(netzwerk_id)
+    _record_export(netzwerk, "xlsx")
     data = to_xlsx(
         [
             ("Mitglieder", MEMBER_COLUMNS, member_rows(network_graph(netzwerk))),
@@ -386,10 +409,11 @@ def export_xlsx(netzwerk_id: int):
 
 
 @bp.get("/<int:netzwerk_id>/export/netzwerk.graphml")
-@login_required
+@recent_login_required()
 def export_graphml(netzwerk_id: int):
     """The graph as GraphML for Gephi or yEd."""
     netzwerk = _coordinated_or_403(netzwerk_id)
+    _record_export(netzwerk, "graphml")
     return _download(
         graphml(network_graph(netzwerk)), f"netzwerk-{netzwerk.id}.graphml", "application/graphml+xml"
     )

@@ -53,6 +53,12 @@ SHEET_TITLE = "Profile"
 HELP_SHEET_TITLE = "Erläuterung"
 # A row whose first cell starts with this is a comment (the template's German help row) and skipped.
 COMMENT_PREFIX = "#"
+# Germany has about 11,000 Kommunen: a file with more profiles is a mistake or an attack, and it is
+# refused before it fills the memory. Blank and comment rows count towards MAX_LINES.
+MAX_RECORDS = 20_000
+MAX_LINES = 25_000
+# The full directory's profiles unpack to about 30 MB of sheet XML; more is refused unread ("ZIP bomb").
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 class ProfileImportError(ValueError):
@@ -115,6 +121,10 @@ def read_profiles_located(path: str | Path) -> list[tuple[dict[str, int], Profil
     located: list[tuple[dict[str, int], ProfileData]] = []
     first_seen: dict[str, str] = {}
     for where, profile in readers[ext](path):
+        if len(located) >= MAX_RECORDS:
+            raise ProfileImportError(
+                path.name, f"Die Datei enthält mehr als {MAX_RECORDS:,} Profile.".replace(",", "."), **where
+            )
         if profile.ags in first_seen:
             raise ProfileImportError(
                 path.name,
@@ -194,6 +204,7 @@ def _read_json(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
 def _read_jsonl(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
     """JSON Lines: one profile object per line; blank lines are skipped."""
     for lineno, line in enumerate(_decode(path).splitlines(), start=1):
+        _check_line_count(path, lineno)
         if not line.strip():
             continue
         where = {"line": lineno}
@@ -204,6 +215,14 @@ def _read_jsonl(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
                 path.name, _("Kein gültiges JSON: %(error)s.", error=exc.msg), line=lineno
             ) from None
         yield where, _profile_or_error(path, obj, where, row=False)
+
+
+def _check_line_count(path: Path, lineno: int) -> None:
+    """Stop reading a file with more than MAX_LINES lines or rows (blank ones included)."""
+    if lineno > MAX_LINES:
+        raise ProfileImportError(
+            path.name, f"Die Datei hat mehr als {MAX_LINES:,} Zeilen.".replace(",", "."), line=lineno
+        )
 
 
 def _check_header(path: Path, header: Sequence[str], line: int) -> list[str]:
@@ -237,6 +256,7 @@ def _rows_to_profiles(
     """Shared by CSV and XLSX: header, skip comments and blank rows, validate each row."""
     header: list[str] | None = None
     for lineno, cells in rows:
+        _check_line_count(path, lineno)
         if header is None:
             if not any(c not in (None, "") for c in cells):
                 continue  # blank lines before the header
@@ -286,6 +306,19 @@ def _read_csv(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
 
 def _read_xlsx(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
     """The sheet 'Profile' (or the first sheet) of an Excel workbook, read-only."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ProfileImportError(
+            path.name, f"Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx): {type(exc).__name__}."
+        ) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ProfileImportError(
+            path.name,
+            f"Die Excel-Arbeitsmappe ist entpackt größer als {MAX_XLSX_UNPACKED_BYTES // 2**20} MB. "
+            "Bitte teilen Sie sie auf.",
+        )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import io
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -38,7 +37,13 @@ from matching.vocabulary import (
     TYPE_LABELS_DE,
     TYPES,
 )
-from plattform.accounts.permissions import acting_kommune_ids, can_edit_profile, coordinated_kommune_ids
+from plattform.accounts.permissions import (
+    acting_kommune_ids,
+    can_edit_profile,
+    coordinated_kommune_ids,
+    recent_login_required,
+)
+from plattform.core import audit
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -65,11 +70,10 @@ from plattform.profile.services import (
     import_profile_file,
     save_profile,
 )
+from plattform.profile.uploads import check_upload, upload_limit_mb
 
 # Blank project rows the editor offers below the existing ones ("add more by saving").
 BLANK_PROJECT_ROWS = 2
-# A profile file of 11,000 Kommunen in XLSX is about 2 MB; 5 MB leaves room without inviting abuse.
-DEFAULT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 EXPORT_FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -515,45 +519,6 @@ register_kommune_section("profile/section.html", profile_section, 20)
 # --------------------------------------------------------------------------- bulk upload and export
 
 
-def _content_problem(ext: str, head: bytes) -> str | None:
-    """Check that the content fits the extension (an .xlsx is a ZIP; text files hold no NUL bytes)."""
-    if ext == ".xlsx":
-        if not head.startswith(b"PK\x03\x04"):
-            return _("Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so heißt.")
-        return None
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
-        return _("Die Datei ist keine Textdatei (%(ext)s), sondern eine Binärdatei.", ext=ext)
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _("Die Datei ist keine Textdatei (%(ext)s), sondern eine Binärdatei.", ext=ext)
-    return None
-
-
-def _check_upload(storage) -> tuple[str, str, bytes] | str:
-    """Return (display name, extension, bytes) of an acceptable upload, or a German error."""
-    if storage is None or not storage.filename:
-        return _("Bitte eine Datei auswählen.")
-    name = Path(storage.filename.replace("\\", "/")).name
-    ext = Path(name).suffix.lower()
-    if ext not in FORMATS:
-        return _(
-            "Dateityp %(ext)s ist nicht erlaubt; erlaubt sind %(allowed)s.",
-            ext=ext or "–",
-            allowed=", ".join(FORMATS),
-        )
-    limit = current_app.config.get("PROFILE_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES)
-    content = storage.stream.read(limit + 1)
-    if len(content) > limit:
-        return _("Die Datei ist größer als %(mb)s MB.", mb=f"{limit / 1024 / 1024:g}")
-    if not content:
-        return _("Die Datei ist leer.")
-    problem = _content_problem(ext, content[:8192])
-    if problem:
-        return problem
-    if ext == ".xlsx" and not zipfile.is_zipfile(io.BytesIO(content)):
-        return _("Die Excel-Arbeitsmappe ist beschädigt.")
-    return name, ext, content
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():
@@ -565,12 +530,12 @@ def import_page():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        checked = _check_upload(form.datei.data)
+        checked = check_upload(form.datei.data)
         if isinstance(checked, str):
             form.datei.errors = [checked]
             status = 422
         else:
-            name, ext, content = checked
+            name, ext, content = checked.name, checked.ext, checked.content
             allowed = _editable_ids(current_user)
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"upload{ext}"
@@ -586,11 +551,12 @@ def import_page():
                     form.datei.errors = [_("Nichts wurde importiert. %(error)s", error=str(exc))]
                     status = 422
                 else:
+                    audit.record("profile.imported", details={"datei": name, "anzahl": count})
+                    db.session.commit()
                     flash(_("%(count)s Profile aus %(name)s importiert.", count=count, name=name), "success")
                     return redirect(url_for(".import_page"))
-    limit = current_app.config.get("PROFILE_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES)
     return render_template(
-        "profile/import.html", form=form, formats=FORMATS, max_mb=f"{limit / 1024 / 1024:g}"
+        "profile/import.html", form=form, formats=FORMATS, max_mb=upload_limit_mb()
     ), status
 
 
@@ -609,13 +575,15 @@ def vorlage():
 
 
 @bp.get("/export.<fmt>")
-@login_required
+@recent_login_required()
 def export(fmt: str):
     """Download the profiles the user may edit (administrators: all) as CSV or XLSX."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
     if not _is_coordinator(current_user):
         abort(403)
+    audit.record("profile.exported", details={"format": fmt})
+    db.session.commit()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"profile.{fmt}"
         export_profile_file(path, _editable_ids(current_user))
