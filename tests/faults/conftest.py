@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests import services
+from tests.conftest import IsolatedClient
 
 
 def pytest_configure(config):
@@ -29,7 +30,9 @@ def make_fault_app(monkeypatch, env: dict, queue: str, **overrides):
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("CELERY_QUEUE", queue)
     monkeypatch.delenv("CELERY_TASK_ALWAYS_EAGER", raising=False)
-    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **overrides})
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **overrides})
+    app.test_client_class = IsolatedClient  # every request in its own app context, as in production
+    return app
 
 
 def wait_for(predicate: Callable[[], object], what: str, timeout: float = 120, interval: float = 0.2):
