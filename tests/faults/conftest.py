@@ -149,3 +149,63 @@ def child_pids(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             children.append(int(entry))
     return sorted(children)
+
+
+class OwnRedis:
+    """A private redis-server on a free port (no persistence), which the test stops and starts again."""
+
+    def __init__(self, log_path):
+        import shutil
+
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            services.unavailable("redis-server ist nicht installiert (apt-get install redis-server)")
+        self.port = services.free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = log_path
+        self.proc = None
+
+    def ping(self) -> bool:
+        """Whether this server answers."""
+        import redis
+
+        try:
+            client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except redis.RedisError:
+            return False
+
+    def start(self) -> None:
+        """Start the server and wait until it answers."""
+        import subprocess
+
+        log = open(self.log_path, "a")  # noqa: SIM115 (closed with the process)
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for(self.ping, f"redis-server auf Port {self.port}", timeout=30, interval=0.1)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, as systemd does) and wait until the port is closed."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.proc = None

@@ -62,7 +62,8 @@ def test_smtp_down_during_the_digest_is_retried_and_each_recipient_gets_one_mess
                     KommuneFactory(name="Düren", ags="05358008"),
                 ]
                 people = [
-                    officer(k, name=n) for k, n in zip(kommunen, ["Anna Schäfer", "Björn Öztürk", "Cem Yılmaz"])
+                    officer(k, name=n)
+                    for k, n in zip(kommunen, ["Anna Schäfer", "Björn Öztürk", "Cem Yılmaz"], strict=True)
                 ]
                 for a, b in ((1, 0), (2, 1), (0, 2)):
                     contact_request(kommunen[a], kommunen[b])
