@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,12 +18,27 @@ from plattform.digest.services import (
     confirm_subscription,
     get_subscription,
     request_subscription,
+    send_confirmation_mail,
     subscription_for_confirm_token,
     unsubscribe,
     user_id_from_unsubscribe_token,
 )
 from plattform.digest.tasks import send_confirmation
 from plattform.extensions import csrf, db
+
+log = logging.getLogger(__name__)
+
+
+def _queue_confirmation(user_id: int) -> None:
+    """Hand the opt-in mail to the worker; with the broker down, send it directly (the order is saved)."""
+    try:
+        send_confirmation.delay(user_id)
+    except Exception:  # kombu OperationalError, redis ConnectionError: the broker is unreachable
+        log.warning("Broker nicht erreichbar; sende die Bestätigung direkt (broker down, sending inline)")
+        try:
+            send_confirmation_mail(user_id)
+        except OSError:  # smtplib errors are OSErrors; the user can ask for the link again
+            log.exception("Bestätigung an Konto %s nicht zugestellt (mail not delivered)", user_id)
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
@@ -37,7 +54,7 @@ def einstellungen():
         if action == "bestellen" and consent_form.validate_on_submit():
             request_subscription(current_user)
             db.session.commit()
-            send_confirmation.delay(current_user.id)
+            _queue_confirmation(current_user.id)
             flash(
                 _(
                     "Fast geschafft: Wir haben Ihnen einen Bestätigungslink an %(email)s geschickt.",
@@ -48,7 +65,7 @@ def einstellungen():
             return redirect(url_for("digest.einstellungen"))
         if action == "erneut-senden" and button_form.validate_on_submit():
             if subscription is not None and subscription.status == "pending":
-                send_confirmation.delay(current_user.id)
+                _queue_confirmation(current_user.id)
                 flash(
                     _(
                         "Wir haben den Bestätigungslink erneut an %(email)s geschickt.",

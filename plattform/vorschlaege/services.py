@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from matching import engine
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
@@ -763,6 +764,8 @@ def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Sugge
         .where(Suggestion.run_id == run_id, Suggestion.kommune_id == kommune_id)
         .where(Suggestion.partner_id.not_in(hidden), Suggestion.partner_id.not_in(partners))
         .order_by(Suggestion.rank)
+        # the dashboard shows each partner with its Kreis: two queries instead of two per suggestion
+        .options(selectinload(Suggestion.partner).selectinload(Kommune.kreis))
     )
     if limit is not None:
         query = query.limit(limit)
@@ -797,8 +800,19 @@ def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | No
     least IGNORE_REPEAT_DAYS later counts as one more ignore (each halves the score).
     """
     now = now or utcnow()
-    for partner_id in set(partner_ids):
-        row = _feedback(kommune_id, partner_id, "ignoriert")
+    wanted = set(partner_ids)
+    stored = {
+        row.partner_id: row
+        for row in db.session.scalars(
+            sa.select(SuggestionFeedback).where(
+                SuggestionFeedback.kommune_id == kommune_id,
+                SuggestionFeedback.kind == "ignoriert",
+                SuggestionFeedback.partner_id.in_(wanted),
+            )
+        )
+    }  # one query for the whole list (the dashboard calls this on every view)
+    for partner_id in wanted:
+        row = stored.get(partner_id)
         if row is None:
             db.session.add(
                 SuggestionFeedback(

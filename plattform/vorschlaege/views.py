@@ -150,12 +150,10 @@ def dashboard():
     if valid:
         suggestions = _filter(suggestions, form, types)
     items = [(s, explain_parts(s, types.get(kommune.id), types.get(s.partner_id))) for s in suggestions]
-    if items:
-        record_shown(kommune.id, [s.partner_id for s in suggestions])  # unanswered ones sink over time
     filtered = any(request.args.get(k) for k in ("thema", "max_km", "typ"))
     _incoming, outgoing = requests_of(kommune.id)
     asked = {r.to_kommune_id for r in outgoing if r.status == "offen"}
-    return render_template(
+    page = render_template(
         "vorschlaege/dashboard.html",
         kommune=kommune,
         kommunen=kommunen,
@@ -168,7 +166,11 @@ def dashboard():
         topic_labels=TOPIC_LABELS_DE,
         profile_url=_profile_url(kommune),
         asked=asked,
-    ), (200 if valid else 422)
+    )
+    if items:
+        # After rendering: the commit expires every loaded row, which the template would reload one by one.
+        record_shown(kommune.id, [s.partner_id for s in suggestions])  # unanswered ones sink over time
+    return page, (200 if valid else 422)
 
 
 def _filter(suggestions: list[Suggestion], form: SuggestionFilterForm, types: dict) -> list[Suggestion]:
