@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from plattform.api.services import EXPIRY_CHOICES_DAYS, NAME_MAX
@@ -27,14 +28,15 @@ class CreateTokenForm(FlaskForm):
     scope = SelectField(
         _l("Umfang"),
         choices=[
-            ("lesen", _l("lesen – Daten abrufen")),
-            ("schreiben", _l("schreiben – Daten abrufen und ändern")),
+            SelectChoice("lesen", _l("lesen – Daten abrufen")),
+            SelectChoice("schreiben", _l("schreiben – Daten abrufen und ändern")),
         ],
         default="lesen",
     )
     ablauf = SelectField(
         _l("Gültig für"),
-        choices=[(str(d), _l("%(n)d Tage", n=d)) for d in EXPIRY_CHOICES_DAYS] + [("0", _l("unbegrenzt"))],
+        choices=[SelectChoice(str(d), _l("%(n)d Tage", n=d)) for d in EXPIRY_CHOICES_DAYS]
+        + [SelectChoice("0", _l("unbegrenzt"))],
         default="90",
     )
 
