@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from plattform.accounts.models import User
 from plattform.api.models import ApiToken
@@ -19,11 +19,13 @@ from plattform.api.services import find_token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 _UNRESOLVED = object()
+_ENVIRON_KEY = "kommunalmatch.api_auth"
 
 
 def _resolve() -> tuple[ApiToken | None, ApiError | None]:
     """Read the Authorization header once per request: (token, None), (None, None) or (None, error)."""
-    cached = g.get("_api_auth", _UNRESOLVED)
+    # Kept on the request itself (not in g): one answer per request, even where app contexts are shared.
+    cached = request.environ.get(_ENVIRON_KEY, _UNRESOLVED)
     if cached is not _UNRESOLVED:
         return cached
     header = request.headers.get("Authorization")
@@ -39,7 +41,7 @@ def _resolve() -> tuple[ApiToken | None, ApiError | None]:
                 result = (None, ApiError(401, "Das Token ist unbekannt, abgelaufen oder widerrufen."))
             else:
                 result = (token, None)
-    g._api_auth = result
+    request.environ[_ENVIRON_KEY] = result
     return result
 
 

@@ -467,7 +467,12 @@ RESPONSES["401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}
 
 PARAMETERS = {
     "ags": {"name": "ags", "in": "path", "required": True, "schema": AGS},
-    "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+    "id": {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    },
     "page": {
         "name": "page",
         "in": "query",

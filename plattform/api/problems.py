@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -100,7 +101,8 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail or DEFAULT_DETAILS.get(status) or title,
-        "instance": request.path,
+        # A URI reference: a path with e.g. "×" in it is sent percent-encoded, as the client sent it.
+        "instance": quote(request.path, safe="/:@!$&'()*+,;=-._~"),
     }
     if errors is not None:
         body["errors"] = errors

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 # A profile with every topic and 50 projects is about 12 KB of JSON; 64 KiB leaves room, not more.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 _AGS_RE = re.compile(AGS_PATTERN)
+MAX_ID = 2**31 - 1
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -67,6 +68,10 @@ def _authenticate():
     """Token in, session cookie ignored; changing methods need a token; note the token's use."""
     request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
     token = authenticate_request()
+    for name, value in (request.view_args or {}).items():
+        # Ids are 32-bit in PostgreSQL; a larger one names nothing (and must not reach the database).
+        if name.endswith("_id") and not 1 <= value <= MAX_ID:
+            raise ApiError(404)
     if token is None and request.method not in SAFE_METHODS:
         raise ApiError(401)
     if token is not None and note_use(token):
@@ -258,6 +263,7 @@ def profil_schreiben(ags: str):
         raise ApiError(403, f"Sie dürfen das Profil von {k.name} nicht bearbeiten.")
     data = _json_body("ProfileInput")
     if isinstance(data, dict):
+        _integral_levels(data)
         data.setdefault("ags", k.ags)
         if data["ags"] != k.ags:
             raise validation_error([field_error("ags", f"Der AGS muss zur Adresse passen ({k.ags}).")])
@@ -271,6 +277,16 @@ def profil_schreiben(ags: str):
     save_profile(k, parsed, user_id=user.id)
     db.session.commit()
     return jsonify(serializers.profile_public(get_profile(k.id)))
+
+
+def _integral_levels(data: dict) -> None:
+    """JSON does not tell 2 from 2.0 (both are the integer 2 in JSON Schema); the profile format wants 2."""
+    for key in ("staerken", "bedarfe"):
+        levels = data.get(key)
+        if isinstance(levels, dict):
+            for slug, level in levels.items():
+                if isinstance(level, float) and level.is_integer():
+                    levels[slug] = int(level)
 
 
 # --- suggestions ------------------------------------------------------------------------------------
