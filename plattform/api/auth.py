@@ -7,6 +7,7 @@ requires a token (so the exemption only ever applies to token-authenticated requ
 
 from __future__ import annotations
 
+import os
 from functools import wraps
 
 from flask import current_app, request
@@ -99,17 +100,21 @@ def rate_limit_key() -> str:
     return f"api-ip:{request.remote_addr or 'unbekannt'}"
 
 
+def setting(name: str, default: str) -> str:
+    """An API setting from the app config, else the environment, else the default."""
+    return current_app.config.get(name) or os.environ.get(name) or default
+
+
 def read_limit() -> str:
     """Reading: API_RATE_LIMIT_READ per token, API_RATE_LIMIT_ANONYMOUS per address without one."""
-    config = current_app.config
     if current_token() is not None:
-        return config.get("API_RATE_LIMIT_READ", "300/minute")
-    return config.get("API_RATE_LIMIT_ANONYMOUS", "60/minute")
+        return setting("API_RATE_LIMIT_READ", "300/minute")
+    return setting("API_RATE_LIMIT_ANONYMOUS", "60/minute")
 
 
 def write_limit() -> str:
     """Changing: API_RATE_LIMIT_WRITE per token."""
-    return current_app.config.get("API_RATE_LIMIT_WRITE", "60/minute")
+    return setting("API_RATE_LIMIT_WRITE", "60/minute")
 
 
 def setup_rate_limits(bp) -> None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import BadRequest
 
@@ -20,7 +20,14 @@ from matching.profiles import ProfileFormatError, parse_profile
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for, can_edit_profile
 from plattform.api import bp, serializers
-from plattform.api.auth import SAFE_METHODS, api_user, authenticate_request, current_token, require_token
+from plattform.api.auth import (
+    SAFE_METHODS,
+    api_user,
+    authenticate_request,
+    current_token,
+    require_token,
+    setting,
+)
 from plattform.api.openapi import AGS_PATTERN, SEARCH_MAX, body_errors, openapi_document
 from plattform.api.pagination import page_of_list, page_of_query, paged_response, paging_from_request
 from plattform.api.problems import PROBLEM_TYPES, ApiError, field_error, validation_error
@@ -66,7 +73,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 @bp.before_request
 def _authenticate():
     """Token in, session cookie ignored; changing methods need a token; note the token's use."""
-    request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    request.max_content_length = int(setting("API_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)))
     token = authenticate_request()
     for name, value in (request.view_args or {}).items():
         # Ids are 32-bit in PostgreSQL; a larger one names nothing (and must not reach the database).
