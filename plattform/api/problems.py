@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 
 from plattform.extensions import db
 
@@ -95,9 +96,12 @@ def problem_response(
     headers: dict | None = None,
 ) -> Response:
     """Build the problem+json response for a status."""
-    title = PROBLEM_TYPES.get(status, ("fehler", "Fehler"))[1]
+    if status in PROBLEM_TYPES:
+        type_uri, title = problem_type_uri(status), PROBLEM_TYPES[status][1]
+    else:  # RFC 9457 4.2.1: no further semantics than the status code itself
+        type_uri, title = "about:blank", HTTP_STATUS_CODES.get(status, "Fehler")
     body: dict = {
-        "type": problem_type_uri(status),
+        "type": type_uri,
         "title": title,
         "status": status,
         "detail": detail or DEFAULT_DETAILS.get(status) or title,
