@@ -464,8 +464,13 @@ def test_the_secrets_are_shown_to_those_who_may_see_them(client, login, matrix):
     assert missing == []
 
 
+# The JSON API and its token pages carry their own authorisation tests (tests/plattform/api:
+# test_endpoints.py, test_fuzz.py with an authorisation check, test_tokens.py for the token pages).
+OWN_AUTHORISATION_TESTS = {"api", "api_tokens"}
+
+
 def test_matrix_covers_every_route_of_the_covered_blueprints(app):
-    assert set(COVERED_BLUEPRINTS) == set(app.blueprints) - {"api"}
+    assert set(COVERED_BLUEPRINTS) == set(app.blueprints) - OWN_AUTHORISATION_TESTS
     covered = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
