@@ -126,44 +126,22 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
     )
 
 
-def _current_run_id(suggestion_run) -> int | None:
-    """The one current suggestion run: an explicit flag if the model has one, else the newest finished."""
-    stmt = sa.select(suggestion_run.id)
-    if hasattr(suggestion_run, "is_current"):
-        stmt = stmt.where(suggestion_run.is_current.is_(True))
-    else:
-        stmt = stmt.where(suggestion_run.status == "fertig").order_by(
-            suggestion_run.finished_at.desc(), suggestion_run.id.desc()
-        )
-    return db.session.scalar(stmt.limit(1))
-
-
 def suggestions_section(user: User, since: datetime, until: datetime) -> DigestSection | None:
     """Suggestions of the current run whose (Kommune, partner) pair the user has not been shown yet.
 
     The section remembers every pair of the current top list plus all pairs shown before, so a pair is
     announced once, not again every time it reappears.
     """
-    from plattform.vorschlaege.models import Suggestion, SuggestionRun
+    from plattform.vorschlaege.services import current_suggestions
 
     ids = acting_kommune_ids(user)
     if not ids:
         return None
-    run_id = _current_run_id(SuggestionRun)
-    if run_id is None:
-        return None
     per_kommune = setting("DIGEST_SUGGESTIONS_PER_KOMMUNE", 5)
-    rows = db.session.scalars(
-        sa.select(Suggestion)
-        .where(Suggestion.run_id == run_id, Suggestion.kommune_id.in_(ids))
-        .order_by(Suggestion.kommune_id, Suggestion.rank)
-    ).all()
-    top: list = []
-    counts: dict[int, int] = {}
-    for row in rows:
-        if counts.get(row.kommune_id, 0) < per_kommune:
-            counts[row.kommune_id] = counts.get(row.kommune_id, 0) + 1
-            top.append(row)
+    # The dashboard's own reader: current run only, without partners, declined or hidden pairs.
+    top = [row for kommune_id in sorted(ids) for row in current_suggestions(kommune_id, limit=per_kommune)]
+    if not top:
+        return None
     known = previous_listed_keys(user.id, SUGGESTIONS, until)
     current = {f"{row.kommune_id}:{row.partner_id}" for row in top}
     new = [row for row in top if f"{row.kommune_id}:{row.partner_id}" not in known]

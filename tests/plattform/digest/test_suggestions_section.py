@@ -1,77 +1,24 @@
-"""The suggestions section against a stand-in of plattform.vorschlaege with the agreed model shape.
-
-The real suggestion models live on another branch; after the merge the lead runs this section against
-them. Until then a stand-in module with the same columns checks the logic: only pairs the user has not
-been shown are announced, across several runs and weeks.
-"""
+"""The suggestions section against the real suggestion models: only pairs not yet shown are announced."""
 
 from __future__ import annotations
 
-import sys
-import types
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from plattform.digest import registry
-from plattform.digest.sections import SUGGESTIONS, suggestions_section
 from plattform.digest.services import deliver_digest
 from plattform.extensions import db
 from plattform.kommunen.models import utcnow
+from plattform.vorschlaege.models import MatchingState, Suggestion, SuggestionRun
+from plattform.vorschlaege.services import STATE_ID, _ensure_state, mark_not_interested
 from tests.factories import KommuneFactory
 from tests.plattform.digest.conftest import officer, parsed
 
 
-class StandInBase(DeclarativeBase):
-    pass
-
-
-class SuggestionRun(StandInBase):
-    __tablename__ = "standin_suggestion_run"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(sa.String(20))
-
-
-class Suggestion(StandInBase):
-    __tablename__ = "standin_suggestion"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int]
-    kommune_id: Mapped[int]
-    partner_id: Mapped[int]
-    rank: Mapped[int]
-    score: Mapped[float]
-    teaches_me: Mapped[list] = mapped_column(sa.JSON, default=list)
-    learns_from_me: Mapped[list] = mapped_column(sa.JSON, default=list)
-    distance_km: Mapped[float | None]
-    explanation_de: Mapped[str]
-
-
-@pytest.fixture
-def vorschlaege(app, monkeypatch):
-    """Install the stand-in package and register the section, as sections.py does when it exists."""
-    package = types.ModuleType("plattform.vorschlaege")
-    models = types.ModuleType("plattform.vorschlaege.models")
-    models.Suggestion, models.SuggestionRun = Suggestion, SuggestionRun
-    monkeypatch.setitem(sys.modules, "plattform.vorschlaege", package)
-    monkeypatch.setitem(sys.modules, "plattform.vorschlaege.models", models)
-    monkeypatch.setitem(
-        registry._SECTIONS, SUGGESTIONS, registry._Registration(SUGGESTIONS, 10, suggestions_section)
-    )
-    StandInBase.metadata.create_all(db.engine)
-    yield
-    db.session.rollback()
-    StandInBase.metadata.drop_all(db.engine)
-
-
 def run_with(kommune, partners, minutes_ago: int, status: str = "fertig") -> None:
+    """Store a run with these suggestions; a finished run becomes current, as the recompute's swap does."""
     finished = utcnow() - timedelta(minutes=minutes_ago)
-    run = SuggestionRun(started_at=finished, finished_at=finished, status=status)
+    run = SuggestionRun(started_at=finished, finished_at=finished, status=status, size=len(partners) + 1)
     db.session.add(run)
     db.session.flush()
     for rank, partner in enumerate(partners, start=1):
@@ -87,9 +34,15 @@ def run_with(kommune, partners, minutes_ago: int, status: str = "fertig") -> Non
             )
         )
     db.session.commit()
+    if status == "fertig":
+        _ensure_state()
+        db.session.execute(
+            sa.update(MatchingState).where(MatchingState.id == STATE_ID).values(current_run_id=run.id)
+        )
+        db.session.commit()
 
 
-def test_only_pairs_the_user_has_not_been_shown_are_announced(app, smtp_server, vorschlaege, kreuzau):
+def test_only_pairs_the_user_has_not_been_shown_are_announced(app, smtp_server, kreuzau):
     aldenhoven = KommuneFactory(name="Aldenhoven", ags="05358004")
     langerwehe = KommuneFactory(name="Langerwehe", ags="05358032")
     niederzier = KommuneFactory(name="Niederzier", ags="05358040")
@@ -120,3 +73,16 @@ def test_only_pairs_the_user_has_not_been_shown_are_announced(app, smtp_server, 
     run_with(kreuzau, [aldenhoven, niederzier], minutes_ago=5)
     assert deliver_digest(user.id, "2026-W49") == "leer"
     assert len(smtp_server.messages) == 2
+
+
+def test_hidden_partners_are_not_announced(app, smtp_server, kreuzau):
+    aldenhoven = KommuneFactory(name="Aldenhoven", ags="05358004")
+    langerwehe = KommuneFactory(name="Langerwehe", ags="05358032")
+    user = officer(kreuzau)
+    db.session.commit()
+    run_with(kreuzau, [aldenhoven, langerwehe], minutes_ago=30)
+    mark_not_interested(kreuzau.id, aldenhoven.id)
+    db.session.commit()
+    assert deliver_digest(user.id, "2026-W47") == "gesendet"
+    text = parsed(smtp_server.messages[-1]).get_body(("plain",)).get_content()
+    assert "Langerwehe" in text and "Aldenhoven" not in text
