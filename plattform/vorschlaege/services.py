@@ -802,31 +802,49 @@ def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | No
     now = now or utcnow()
     wanted = set(partner_ids)
     stored = {
-        row.partner_id: row
-        for row in db.session.scalars(
-            sa.select(SuggestionFeedback).where(
+        row.partner_id: (row.id, row.updated_at)
+        for row in db.session.execute(
+            sa.select(
+                SuggestionFeedback.partner_id, SuggestionFeedback.id, SuggestionFeedback.updated_at
+            ).where(
                 SuggestionFeedback.kommune_id == kommune_id,
                 SuggestionFeedback.kind == "ignoriert",
                 SuggestionFeedback.partner_id.in_(wanted),
             )
         )
     }  # one query for the whole list (the dashboard calls this on every view)
-    for partner_id in wanted:
-        row = stored.get(partner_id)
-        if row is None:
-            db.session.add(
-                SuggestionFeedback(
-                    kommune_id=kommune_id,
-                    partner_id=partner_id,
-                    kind="ignoriert",
-                    count=0,
-                    created_at=now,
-                    updated_at=now,
-                )
+    new = [
+        {
+            "kommune_id": kommune_id,
+            "partner_id": partner_id,
+            "kind": "ignoriert",
+            "count": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for partner_id in sorted(wanted - stored.keys())
+    ]
+    if new:
+        # Two views of the same list at once (two tabs, two officers) both find no row: the second
+        # insert must not fail, the first showing already started the clock.
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        db.session.execute(
+            insert(SuggestionFeedback.__table__)
+            .values(new)
+            .on_conflict_do_nothing(index_elements=["kommune_id", "partner_id", "kind"])
+        )
+    for row_id, updated_at in stored.values():
+        if now - _as_utc(updated_at) >= timedelta(days=IGNORE_REPEAT_DAYS):
+            # compare-and-set: of two views at once only one counts as the further ignore
+            db.session.execute(
+                sa.update(SuggestionFeedback)
+                .where(SuggestionFeedback.id == row_id, SuggestionFeedback.updated_at == updated_at)
+                .values(count=SuggestionFeedback.count + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
             )
-        elif now - _as_utc(row.updated_at) >= timedelta(days=IGNORE_REPEAT_DAYS):
-            row.count += 1
-            row.updated_at = now
     db.session.commit()
 
 
