@@ -138,7 +138,9 @@ def _forbidden_reason(case, identity: str, kreuzau_id: int) -> str | None:
     if path == "/kontaktanfragen" and method == "GET" and query.get("kommune") not in (None, KREUZAU):
         return f"Anfragen von {query.get('kommune')}"
     if path.startswith("/kontaktanfragen/{id}"):
-        req = db.session.get(ContactRequest, params.get("id")) if isinstance(params.get("id"), int) else None
+        ident = params.get("id")
+        valid_id = isinstance(ident, int) and not isinstance(ident, bool) and 1 <= ident < 2**31
+        req = db.session.get(ContactRequest, ident) if valid_id else None
         if req is not None:
             sides = {req.from_kommune_id, req.to_kommune_id}
             if kreuzau_id not in sides:
