@@ -1,4 +1,5 @@
--- wrk script of benchmarks/load.py: rotate over request lines "path<TAB>cookie" read from a file,
+-- wrk script of benchmarks/load.py: rotate over request lines "path<TAB>Header: value" (the header
+-- is optional: a session Cookie or an API Authorization) read from a file,
 -- stop each thread after a maximum number of requests, and report percentiles and bad statuses.
 --
 -- wrk -t2 -c20 -d20s --latency -s rotate.lua http://127.0.0.1:PORT -- LINES_FILE MAX_PER_THREAD
@@ -14,8 +15,9 @@ end
 function init(args)
   lines = {}
   for line in io.lines(args[1]) do
-    local path, cookie = line:match("^([^\t]*)\t?(.*)$")
-    table.insert(lines, { path = path, cookie = cookie })
+    local path, header = line:match("^([^\t]*)\t?(.*)$")
+    local name, value = header:match("^([^:]+):%s*(.*)$")
+    table.insert(lines, { path = path, name = name, value = value })
   end
   max_requests = tonumber(args[2]) or 0
   -- each thread starts at another place in the list, so the threads do not walk in step
@@ -29,7 +31,7 @@ function request()
   sent = sent + 1
   local item = lines[index]
   local headers = {}
-  if item.cookie ~= "" then headers["Cookie"] = item.cookie end
+  if item.name then headers[item.name] = item.value end
   return wrk.format("GET", item.path, headers)
 end
 
