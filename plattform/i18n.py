@@ -1,7 +1,10 @@
 """Language selection: German first, English on request (?lang=en, remembered in the session), and
 for a logged-in user the language stored in their account."""
 
+from collections.abc import Callable
+
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 
@@ -27,3 +30,15 @@ def N_(message: str) -> str:
     """Mark a German label for extraction without translating it now (babel.cfg keyword): labels in
     module-level dicts are translated where they are shown, with `_()` in the template or view."""
     return message
+
+
+def bound_gettext() -> Callable[..., str]:
+    """Flask-Babel's `gettext`, bound to this request's catalogue once: for code that translates
+    dozens of strings per page (Flask-Babel looks the catalogue up again on every call)."""
+    translations = get_translations()
+
+    def gettext(message: str, **variables) -> str:
+        text = translations.ugettext(message)
+        return text % variables if variables else text
+
+    return gettext

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from plattform.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from plattform.core.forms import SelectField
 
 
 def _strip(value):

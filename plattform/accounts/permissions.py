@@ -7,61 +7,90 @@ by the netzwerke domain through `register_coordination_provider`, so accounts do
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_fresh, login_required
+from sqlalchemy.orm import Session
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 
-# Each provider returns the ids of the Kommunen a user coordinates through some other structure.
-_COORDINATION_PROVIDERS: list[Callable[[User], set[int]]] = []
+# Each provider builds a SELECT of the ids of the Kommunen a user (given by id) coordinates through
+# some other structure; the memberships and all providers are read in one query per request.
+_COORDINATION_PROVIDERS: list[Callable[[int], sa.Select]] = []
 
 
-def register_coordination_provider(provider: Callable[[User], set[int]]) -> None:
-    """Let another domain (networks) add Kommunen a user coordinates."""
+def register_coordination_provider(provider: Callable[[int], sa.Select]) -> None:
+    """Let another domain (networks) add Kommunen a user coordinates: `provider(user_id)` returns a
+    SELECT of one column of Kommune ids."""
     if provider not in _COORDINATION_PROVIDERS:
         _COORDINATION_PROVIDERS.append(provider)
 
 
+def _per_request(lookup: Callable[[User], Iterable]) -> Callable[[User | None], frozenset]:
+    """Answer a user's lookup once per request: a page asks the same question from its navigation,
+    its view and its sections. Any commit or rollback forgets the answers (roles may have changed)."""
+
+    @wraps(lookup)
+    def cached(user: User | None) -> frozenset:
+        if user is None or not user.is_authenticated:
+            return frozenset()
+        if not has_request_context():
+            return frozenset(lookup(user))
+        answers = g.setdefault("_permission_answers", {})
+        key = (lookup.__name__, user.id)
+        if key not in answers:
+            answers[key] = frozenset(lookup(user))
+        return answers[key]
+
+    return cached
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_permission_answers(*_args) -> None:
+    if has_request_context():
+        g.pop("_permission_answers", None)
+
+
+@_per_request
+def _access_rows(user: User) -> Iterable[tuple[int, str, str | None]]:
+    """(kommune_id, role, ebene) of the user's approved memberships, and (kommune_id, "netzwerk", None)
+    for every Kommune a provider says the user coordinates: one query serves every question below."""
+    parts = [
+        sa.select(KommuneMembership.kommune_id, KommuneMembership.role, Kommune.ebene)
+        .join(Kommune, Kommune.id == KommuneMembership.kommune_id)
+        .where(KommuneMembership.user_id == user.id, KommuneMembership.status == "bestaetigt")
+    ]
+    parts += [
+        provider(user.id).add_columns(sa.literal("netzwerk", sa.String), sa.null())
+        for provider in _COORDINATION_PROVIDERS
+    ]
+    return [tuple(row) for row in db.session.execute(sa.union_all(*parts))]
+
+
 def acting_kommune_ids(user: User | None) -> set[int]:
     """Ids of the Kommunen this user may act for (approved memberships)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    rows = db.session.scalars(
-        sa.select(KommuneMembership.kommune_id).where(
-            KommuneMembership.user_id == user.id, KommuneMembership.status == "bestaetigt"
-        )
-    )
-    return set(rows)
+    return {kommune_id for kommune_id, role, _ebene in _access_rows(user) if role != "netzwerk"}
 
 
 def coordinated_kommune_ids(user: User | None) -> set[int]:
     """Ids of the Kommunen this user coordinates: via a Kreis coordination membership or a network."""
-    if user is None or not user.is_authenticated:
-        return set()
-    kreis_ids = set(
-        db.session.scalars(
-            sa.select(KommuneMembership.kommune_id)
-            .join(Kommune, Kommune.id == KommuneMembership.kommune_id)
-            .where(
-                KommuneMembership.user_id == user.id,
-                KommuneMembership.status == "bestaetigt",
-                KommuneMembership.role == "koordination",
-                Kommune.ebene == "kreis",
-            )
-        )
-    )
-    ids = set(kreis_ids)
+    return set(_coordinated(user))
+
+
+@_per_request
+def _coordinated(user: User) -> set[int]:
+    rows = _access_rows(user)
+    kreis_ids = {k for k, role, ebene in rows if role == "koordination" and ebene == "kreis"}
+    ids = kreis_ids | {k for k, role, _ebene in rows if role == "netzwerk"}
     if kreis_ids:
         ids |= set(db.session.scalars(sa.select(Kommune.id).where(Kommune.kreis_id.in_(kreis_ids))))
-    for provider in _COORDINATION_PROVIDERS:
-        ids |= provider(user)
     return ids
 
 

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from plattform.api.services import EXPIRY_CHOICES_DAYS, NAME_MAX
+from plattform.core.forms import SelectField
 
 
 def _strip(value):

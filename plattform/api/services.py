@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from plattform.accounts.models import User
 from plattform.api.models import TOKEN_SCOPES, ApiToken
@@ -95,7 +96,11 @@ def find_token(presented: str) -> ApiToken | None:
     # A real secret is 43 characters; anything far off is rejected before touching the database.
     if not 20 <= len(secret) <= 100:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_secret(secret))
+        .options(joinedload(ApiToken.user))  # is_usable and every view need the account
+    )
     if token is None or not secrets.compare_digest(token.token_hash, hash_secret(secret)):
         return None
     return token if is_usable(token) else None

@@ -56,7 +56,7 @@ from plattform.netzwerke.services import (
 from plattform.profile.services import get_profile, save_profile
 from plattform.projekte.models import PROJECT_STATUSES as SHARED_PROJECT_STATUSES
 from plattform.projekte.services import ProjectError, get_project, join_project, leave_project, list_projects
-from plattform.vorschlaege.services import current_run, suggestions_document
+from plattform.vorschlaege.services import current_run, suggestion_items
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def vorschlaege(ags: str):
     if not can_act_for(api_user(), k.id):
         raise ApiError(403, f"Sie handeln nicht für {k.name}.")
     paging = paging_from_request()
-    items = suggestions_document(k.ags)["suggestions"]
+    items = suggestion_items(k.id)
     run = current_run()
     rows, total = page_of_list(items, paging)
     extra = {

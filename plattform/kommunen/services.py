@@ -287,6 +287,15 @@ def search_kommunen(query: str = "", land: str | None = None, kreis: str | None 
     return stmt.order_by(Kommune.name_search, Kommune.ags)
 
 
+def kreis_options(land: str | None = None) -> list[tuple[str, str]]:
+    """(AGS, name) of the active Kreise, optionally of one Land: the Kreis filter's ~400 options,
+    read as two columns (the filter pages ask for them on every request)."""
+    stmt = sa.select(Kommune.ags, Kommune.name).where(Kommune.ebene == "kreis", Kommune.active.is_(True))
+    if land:
+        stmt = stmt.where(Kommune.land_schluessel == land)
+    return [tuple(row) for row in db.session.execute(stmt.order_by(Kommune.name_search))]
+
+
 def get_by_ags(ags: str) -> Kommune | None:
     """Find an active or historic Kommune by its AGS (or 5-digit Kreisschlüssel)."""
     return db.session.execute(sa.select(Kommune).where(Kommune.ags == ags)).scalar_one_or_none()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
+from sqlalchemy.orm import joinedload
 
 from plattform.extensions import db
 from plattform.kommunen import bp
 from plattform.kommunen.map import position_map
 from plattform.kommunen.models import Kommune, Land
 from plattform.kommunen.sections import sections_for
-from plattform.kommunen.services import SOURCE_LINE, get_by_ags, latest_import, search_kommunen
+from plattform.kommunen.services import SOURCE_LINE, get_by_ags, kreis_options, latest_import, search_kommunen
 
 
 @bp.get("/")
@@ -20,16 +21,13 @@ def liste():
     land = request.args.get("land") or None
     kreis = request.args.get("kreis") or None
     page = db.paginate(
-        search_kommunen(query, land, kreis),
+        search_kommunen(query, land, kreis).options(joinedload(Kommune.kreis)),  # the table shows it
         per_page=current_app.config["DIRECTORY_PAGE_SIZE"],
         error_out=False,
         max_per_page=100,
     )
     laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()
-    kreise_stmt = sa.select(Kommune).where(Kommune.ebene == "kreis", Kommune.active.is_(True))
-    if land:
-        kreise_stmt = kreise_stmt.where(Kommune.land_schluessel == land)
-    kreise = db.session.scalars(kreise_stmt.order_by(Kommune.name_search)).all()
+    kreise = kreis_options(land)
     return render_template(
         "kommunen/liste.html",
         page=page,

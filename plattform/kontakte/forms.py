@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from plattform.core.forms import SelectField
 from plattform.kontakte.services import MESSAGE_MAX
 
 

@@ -12,10 +12,10 @@ bp = Blueprint("netzwerke", __name__, url_prefix="/netzwerke", cli_group="netzwe
 register_nav("netzwerke.liste", "Netzwerke", 50, visible=lambda: current_user.is_authenticated)
 
 from plattform.netzwerke import demo, sections, tasks, views  # noqa: E402, F401
-from plattform.netzwerke.services import coordinated_member_ids, network_memberships  # noqa: E402
+from plattform.netzwerke.services import coordinated_members_query, network_memberships  # noqa: E402
 from plattform.vorschlaege.services import register_network_provider  # noqa: E402
 
-register_coordination_provider(coordinated_member_ids)
+register_coordination_provider(coordinated_members_query)
 register_action("netzwerk.coordinator_added", "Netzwerk-Koordination benannt")
 register_action("netzwerk.member_removed", "Kommune aus Netzwerk entfernt")
 register_action("netzwerk.exported", "Netzwerkdaten exportiert")

@@ -126,17 +126,20 @@ def network_memberships() -> list[tuple[int, int]]:
     ]
 
 
+def coordinated_members_query(user_id: int) -> sa.Select:
+    """Coordination provider: the Kommunen of the networks this user coordinates (a SELECT of ids)."""
+    return (
+        sa.select(NetzwerkMitglied.kommune_id)
+        .join(NetzwerkKoordination, NetzwerkKoordination.netzwerk_id == NetzwerkMitglied.netzwerk_id)
+        .where(NetzwerkKoordination.user_id == user_id)
+    )
+
+
 def coordinated_member_ids(user: User) -> set[int]:
-    """Coordination provider: the Kommunen of the networks this user coordinates."""
+    """The Kommunen of the networks this user coordinates."""
     if user is None or not user.is_authenticated:
         return set()
-    return set(
-        db.session.scalars(
-            sa.select(NetzwerkMitglied.kommune_id)
-            .join(NetzwerkKoordination, NetzwerkKoordination.netzwerk_id == NetzwerkMitglied.netzwerk_id)
-            .where(NetzwerkKoordination.user_id == user.id)
-        )
-    )
+    return set(db.session.scalars(coordinated_members_query(user.id)))
 
 
 def kreise_coordinated_by(user: User) -> list[Kommune]:

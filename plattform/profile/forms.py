@@ -10,8 +10,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from plattform.core.forms import SelectField
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice as _Choice

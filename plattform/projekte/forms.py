@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.core.forms import SelectField
 
 
 def topic_choices() -> list[tuple[str, str]]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from matching.vocabulary import TOPIC_GROUPS, TOPICS, TYPE_LABELS_DE, TYPES
+from plattform.core.forms import SelectField
 
 
 def choices(pairs) -> list[SelectChoice]:

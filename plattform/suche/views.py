@@ -12,6 +12,7 @@ from plattform.accounts.permissions import acting_kommune_ids
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, Land
+from plattform.kommunen.services import kreis_options
 from plattform.suche import bp
 from plattform.suche.forms import SearchForm, choices
 from plattform.suche.services import SearchCriteria, search
@@ -35,11 +36,7 @@ def suche():
     form = SearchForm(request.args)
     laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()
     form.land.choices = choices([("", _("Alle Länder")), *((land.schluessel, land.name) for land in laender)])
-    kreise_stmt = sa.select(Kommune).where(Kommune.ebene == "kreis", Kommune.active.is_(True))
-    if form.land.data:
-        kreise_stmt = kreise_stmt.where(Kommune.land_schluessel == form.land.data)
-    kreise = db.session.scalars(kreise_stmt.order_by(Kommune.name_search)).all()
-    form.kreis.choices = choices([("", _("Alle Kreise")), *((k.ags, k.name) for k in kreise)])
+    form.kreis.choices = choices([("", _("Alle Kreise")), *kreis_options(form.land.data or None)])
     own = _own_kommunen()
     form.von.choices = choices((k.id, k.name) for k in own)
     origin = next((k for k in own if k.id == form.von.data), own[0] if own else None)

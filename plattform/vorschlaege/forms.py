@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
 
+from plattform.core.forms import SelectField
 from plattform.suche.forms import max_km_field, topic_choices, type_choices
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from matching import engine
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
@@ -339,9 +339,12 @@ def current_run_id() -> int | None:
 
 
 def current_run() -> SuggestionRun | None:
-    """The run readers see."""
-    run_id = current_run_id()
-    return None if run_id is None else db.session.get(SuggestionRun, run_id)
+    """The run readers see (one query: the API asks on every request)."""
+    return db.session.scalar(
+        sa.select(SuggestionRun)
+        .join(MatchingState, MatchingState.current_run_id == SuggestionRun.id)
+        .where(MatchingState.id == STATE_ID)
+    )
 
 
 def _ensure_state() -> None:
@@ -741,11 +744,10 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
 # ------------------------------------------------------------------------------ reads and feedback
 
 
-def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Suggestion]:
-    """Kommune's suggestions of the current run, best first, without partners, declined or hidden pairs."""
-    run_id = current_run_id()
-    if run_id is None:
-        return []
+def _current_suggestions_query(kommune_id: int) -> sa.Select:
+    """The Kommune's suggestions of the current run, best first, without partners, declined or hidden
+    pairs; the current run is a subquery and partner and Kreis are joined (one query per list)."""
+    run_id = sa.select(MatchingState.current_run_id).where(MatchingState.id == STATE_ID).scalar_subquery()
     hidden = sa.select(SuggestionFeedback.partner_id).where(
         SuggestionFeedback.kommune_id == kommune_id, SuggestionFeedback.kind == "nicht-interessiert"
     )
@@ -759,17 +761,68 @@ def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Sugge
             ContactRequest.to_kommune_id == kommune_id, ContactRequest.status == "abgelehnt"
         ),
     )
-    query = (
+    return (
         sa.select(Suggestion)
         .where(Suggestion.run_id == run_id, Suggestion.kommune_id == kommune_id)
         .where(Suggestion.partner_id.not_in(hidden), Suggestion.partner_id.not_in(partners))
         .order_by(Suggestion.rank)
-        # the dashboard shows each partner with its Kreis: two queries instead of two per suggestion
-        .options(selectinload(Suggestion.partner).selectinload(Kommune.kreis))
+        .options(joinedload(Suggestion.partner).joinedload(Kommune.kreis))
     )
+
+
+def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Suggestion]:
+    """Kommune's suggestions of the current run, best first, without partners, declined or hidden pairs."""
+    query = _current_suggestions_query(kommune_id)
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+@dataclass
+class DashboardList:
+    """What the dashboard shows of a Kommune's suggestions, read in one query."""
+
+    suggestions: list[Suggestion]
+    types: dict[int, str | None]  # Kommune id → type (both sides of every suggestion)
+    asked: set[int]  # partners with an open contact request from this Kommune
+    last_shown: dict[int, datetime | None]  # partner → when record_shown last moved its clock
+
+
+def dashboard_list(kommune_id: int) -> DashboardList:
+    """The current suggestions with both sides' types, whether a request is already open and when
+    each was last shown (for record_shown): everything the page needs from the database at once."""
+    partner_typ = sa.select(Profile.typ).where(Profile.kommune_id == Suggestion.partner_id).scalar_subquery()
+    own_typ = sa.select(Profile.typ).where(Profile.kommune_id == kommune_id).scalar_subquery()
+    asked = (
+        sa.select(ContactRequest.id)
+        .where(
+            ContactRequest.from_kommune_id == kommune_id,
+            ContactRequest.to_kommune_id == Suggestion.partner_id,
+            ContactRequest.status == "offen",
+        )
+        .exists()
+    )
+    shown_at = (
+        sa.select(SuggestionFeedback.updated_at)
+        .where(
+            SuggestionFeedback.kommune_id == kommune_id,
+            SuggestionFeedback.partner_id == Suggestion.partner_id,
+            SuggestionFeedback.kind == "ignoriert",
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        _current_suggestions_query(kommune_id).add_columns(partner_typ, own_typ, asked, shown_at)
+    )
+    result = DashboardList([], {}, set(), {})
+    for suggestion, typ, own, is_asked, last_shown in rows:
+        result.suggestions.append(suggestion)
+        result.types[suggestion.partner_id] = typ
+        result.types[kommune_id] = own
+        if is_asked:
+            result.asked.add(suggestion.partner_id)
+        result.last_shown[suggestion.partner_id] = last_shown
+    return result
 
 
 def _feedback(kommune_id: int, partner_id: int, kind: str) -> SuggestionFeedback | None:
@@ -793,26 +846,31 @@ def mark_not_interested(kommune_id: int, partner_id: int) -> SuggestionFeedback:
     return row
 
 
-def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | None = None) -> None:
+def record_shown(
+    kommune_id: int,
+    partner_ids: Iterable[int],
+    now: datetime | None = None,
+    last_shown: dict[int, datetime | None] | None = None,
+) -> None:
     """The dashboard showed these suggestions: each one shown again a week later without action sinks.
 
     The first showing starts the clock (count 0: sinks slowly with time); every further showing at
-    least IGNORE_REPEAT_DAYS later counts as one more ignore (each halves the score).
+    least IGNORE_REPEAT_DAYS later counts as one more ignore (each halves the score). `last_shown`
+    (partner → when its clock last moved, None for never) saves the lookup for a caller that read it.
     """
     now = now or utcnow()
     wanted = set(partner_ids)
-    stored = {
-        row.partner_id: (row.id, row.updated_at)
-        for row in db.session.execute(
-            sa.select(
-                SuggestionFeedback.partner_id, SuggestionFeedback.id, SuggestionFeedback.updated_at
-            ).where(
-                SuggestionFeedback.kommune_id == kommune_id,
-                SuggestionFeedback.kind == "ignoriert",
-                SuggestionFeedback.partner_id.in_(wanted),
-            )
+    if last_shown is None:
+        last_shown = dict(
+            db.session.execute(
+                sa.select(SuggestionFeedback.partner_id, SuggestionFeedback.updated_at).where(
+                    SuggestionFeedback.kommune_id == kommune_id,
+                    SuggestionFeedback.kind == "ignoriert",
+                    SuggestionFeedback.partner_id.in_(wanted),
+                )
+            ).all()
         )
-    }  # one query for the whole list (the dashboard calls this on every view)
+    stored = {p: at for p, at in last_shown.items() if p in wanted and at is not None}
     new = [
         {
             "kommune_id": kommune_id,
@@ -824,6 +882,13 @@ def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | No
         }
         for partner_id in sorted(wanted - stored.keys())
     ]
+    stale = [
+        (partner_id, updated_at)
+        for partner_id, updated_at in stored.items()
+        if now - _as_utc(updated_at) >= timedelta(days=IGNORE_REPEAT_DAYS)
+    ]
+    if not new and not stale:
+        return  # most views of a list seen this week end here: nothing to write, no commit
     if new:
         # Two views of the same list at once (two tabs, two officers) both find no row: the second
         # insert must not fail, the first showing already started the clock.
@@ -836,19 +901,40 @@ def record_shown(kommune_id: int, partner_ids: Iterable[int], now: datetime | No
             .values(new)
             .on_conflict_do_nothing(index_elements=["kommune_id", "partner_id", "kind"])
         )
-    for row_id, updated_at in stored.values():
-        if now - _as_utc(updated_at) >= timedelta(days=IGNORE_REPEAT_DAYS):
-            # compare-and-set: of two views at once only one counts as the further ignore
-            db.session.execute(
-                sa.update(SuggestionFeedback)
-                .where(SuggestionFeedback.id == row_id, SuggestionFeedback.updated_at == updated_at)
-                .values(count=SuggestionFeedback.count + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
+    for partner_id, updated_at in stale:
+        # compare-and-set: of two views at once only one counts as the further ignore
+        db.session.execute(
+            sa.update(SuggestionFeedback)
+            .where(
+                SuggestionFeedback.kommune_id == kommune_id,
+                SuggestionFeedback.partner_id == partner_id,
+                SuggestionFeedback.kind == "ignoriert",
+                SuggestionFeedback.updated_at == updated_at,
             )
+            .values(count=SuggestionFeedback.count + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 
 # ------------------------------------------------------------------------------------------ CLI
+
+
+def suggestion_items(kommune_id: int, limit: int | None = None) -> list[dict]:
+    """The Kommune's current suggestions as plain data (the CLI's and the API's fields)."""
+    return [
+        {
+            "rank": s.rank,
+            "ags": s.partner.ags,
+            "name": s.partner.name,
+            "score": s.score,
+            "teaches_me": s.teaches_me,
+            "learns_from_me": s.learns_from_me,
+            "distance_km": s.distance_km,
+            "explanation_de": s.explanation_de,
+        }
+        for s in current_suggestions(kommune_id, limit)
+    ]
 
 
 def suggestions_document(ags: str, limit: int | None = None) -> dict:
@@ -859,11 +945,6 @@ def suggestions_document(ags: str, limit: int | None = None) -> dict:
     if kommune is None:
         raise LookupError(f"AGS {ags} ist nicht im Gemeindeverzeichnis.")
     run = current_run()
-    items = current_suggestions(kommune.id, limit)
-    partners = {
-        k.id: k
-        for k in db.session.scalars(sa.select(Kommune).where(Kommune.id.in_([s.partner_id for s in items])))
-    }
     return {
         "ags": kommune.ags,
         "name": kommune.name,
@@ -875,17 +956,5 @@ def suggestions_document(ags: str, limit: int | None = None) -> dict:
             "size": run.size,
             "gini": run.gini,
         },
-        "suggestions": [
-            {
-                "rank": s.rank,
-                "ags": partners[s.partner_id].ags,
-                "name": partners[s.partner_id].name,
-                "score": s.score,
-                "teaches_me": s.teaches_me,
-                "learns_from_me": s.learns_from_me,
-                "distance_km": s.distance_km,
-                "explanation_de": s.explanation_de,
-            }
-            for s in items
-        ],
+        "suggestions": suggestion_items(kommune.id, limit),
     }

@@ -12,15 +12,15 @@ from matching.vocabulary import TOPIC_LABELS_DE, TYPE_LABELS_DE
 from plattform.accounts.permissions import acting_kommune_ids, require_act_for
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
+from plattform.i18n import bound_gettext
 from plattform.kommunen.models import Kommune
-from plattform.kontakte.services import requests_of
 from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.profile.models import Profile, ProfileTopic
 from plattform.suche.forms import choices
 from plattform.vorschlaege import bp
 from plattform.vorschlaege.forms import SuggestionFilterForm
 from plattform.vorschlaege.models import Suggestion
-from plattform.vorschlaege.services import current_suggestions, mark_not_interested, record_shown
+from plattform.vorschlaege.services import dashboard_list, mark_not_interested, record_shown
 
 
 def _has_membership() -> bool:
@@ -43,6 +43,7 @@ def _percent(value) -> str:
 
 def explain_parts(s: Suggestion, own_typ: str | None, partner_typ: str | None) -> list[tuple[str, str]]:
     """The score's components in plain words, as (term, description) pairs for a description list."""
+    _ = bound_gettext()  # ~15 texts per suggestion: one catalogue lookup instead of fifteen
     parts = s.parts or {}
     me, other = s.kommune.short_name, s.partner.short_name
     rows: list[tuple[str, str]] = []
@@ -139,20 +140,13 @@ def dashboard():
     form.kommune.choices = choices((k.id, k.name) for k in kommunen)
     form.kommune.data = kommune.id
     valid = form.validate()
-    suggestions = current_suggestions(kommune.id)
+    shown = dashboard_list(kommune.id)
+    suggestions, types = shown.suggestions, shown.types
     total = len(suggestions)
-    ids = [s.partner_id for s in suggestions] + [kommune.id]
-    types = dict(
-        db.session.execute(
-            sa.select(Profile.kommune_id, Profile.typ).where(Profile.kommune_id.in_(ids))
-        ).all()
-    )
     if valid:
         suggestions = _filter(suggestions, form, types)
     items = [(s, explain_parts(s, types.get(kommune.id), types.get(s.partner_id))) for s in suggestions]
     filtered = any(request.args.get(k) for k in ("thema", "max_km", "typ"))
-    _incoming, outgoing = requests_of(kommune.id)
-    asked = {r.to_kommune_id for r in outgoing if r.status == "offen"}
     page = render_template(
         "vorschlaege/dashboard.html",
         kommune=kommune,
@@ -165,11 +159,12 @@ def dashboard():
         type_labels=TYPE_LABELS_DE,
         topic_labels=TOPIC_LABELS_DE,
         profile_url=_profile_url(kommune),
-        asked=asked,
+        asked=shown.asked,
     )
     if items:
         # After rendering: the commit expires every loaded row, which the template would reload one by one.
-        record_shown(kommune.id, [s.partner_id for s in suggestions])  # unanswered ones sink over time
+        # unanswered ones sink over time
+        record_shown(kommune.id, [s.partner_id for s in suggestions], last_shown=shown.last_shown)
     return page, (200 if valid else 422)
 
 

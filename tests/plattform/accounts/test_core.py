@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from plattform.accounts.passwords import hash_password, verify_password
 from plattform.accounts.permissions import (
     acting_kommune_ids,
@@ -12,6 +14,7 @@ from plattform.accounts.permissions import (
 )
 from plattform.accounts.services import decide_membership, request_membership
 from plattform.extensions import db
+from plattform.kommunen.models import Kommune
 from tests.factories import PASSWORD, KommuneFactory, MembershipFactory, UserFactory
 
 
@@ -97,8 +100,8 @@ def test_coordination_providers_extend_coordinated_kommunen(app, monkeypatch):
     kommune = KommuneFactory()
     user = UserFactory()
 
-    def provider(u):
-        return {kommune.id} if u.id == user.id else set()
+    def provider(user_id):
+        return sa.select(Kommune.id).where(Kommune.id == (kommune.id if user_id == user.id else -1))
 
     register_coordination_provider(provider)
     assert kommune.id in coordinated_kommune_ids(user)
