@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     _prepare_instance(app)
     register_proxy_fix(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_celery(app)
@@ -64,6 +65,13 @@ def register_proxy_fix(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_converters(app: Flask) -> None:
+    """Replace `int` before the blueprints add their rules: ids beyond the id columns answer 404."""
+    from plattform.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:
