@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     _prepare_instance(app)
+    register_proxy_fix(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_celery(app)
@@ -50,6 +52,26 @@ def create_app(config: dict | None = None) -> Flask:
 def _prepare_instance(app: Flask) -> None:
     """Create the instance folder that holds the embedded SQLite files and the mail outbox."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address and scheme from their headers.
+
+    Rate limits, Flask-Login's session protection and the audit log then see the client, not the proxy.
+    Only the entries the trusted proxies appended are used; a client's own X-Forwarded-For is not.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_converters(app: Flask) -> None:
+    """Replace `int` before the blueprints add their rules: ids beyond the id columns answer 404."""
+    from plattform.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -49,6 +49,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "ALLOW_SQLITE_IN_PRODUCTION": _bool("ALLOW_SQLITE_IN_PRODUCTION"),
         "ALLOW_DEFAULT_SECRET_IN_PRODUCTION": _bool("ALLOW_DEFAULT_SECRET_IN_PRODUCTION"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Reverse proxies in front of the app that append X-Forwarded-For/-Proto; 0 ignores the headers.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "CELERY": {
             "broker_url": broker,
             "result_backend": result_backend,

@@ -3,6 +3,7 @@ and the invitation page on which a Kommune's officer accepts."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from plattform.accounts.permissions import (
 )
 from plattform.accounts.services import get_user_by_email
 from plattform.core import audit
+from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
@@ -55,6 +57,7 @@ from plattform.netzwerke.services import (
     kreise_coordinated_by,
     member_kommunen,
     remove_member,
+    send_invitation_mail,
     visible_networks,
     withdraw_invitation,
 )
@@ -66,6 +69,8 @@ from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
 from plattform.projekte.services import may_create_from
 from plattform.projekte.tasks import recompute_proposals
+
+log = logging.getLogger(__name__)
 
 
 def _coordinated_or_403(netzwerk_id: int):
@@ -162,6 +167,16 @@ def _render_detail(netzwerk, invite_form=None, import_form=None, coordinator_for
     )
 
 
+def _queue_invitation(einladung: NetzwerkEinladung) -> None:
+    """Hand the invitation mail to the worker; with the broker down, send it directly (it is saved)."""
+    if enqueue(send_invitation, einladung.id):
+        return
+    try:
+        send_invitation_mail(einladung)
+    except OSError:  # smtplib errors are OSErrors; the open invitation stays listed on the page
+        log.exception("Einladung %s nicht zugestellt (mail not delivered)", einladung.id)
+
+
 @bp.get("/<int:netzwerk_id>")
 @login_required
 def detail(netzwerk_id: int):
@@ -191,7 +206,7 @@ def einladen(netzwerk_id: int):
                 flash(_("%(name)s ist jetzt Mitglied des Netzwerks.", name=member.kommune.name), "success")
             else:
                 if einladung.email:
-                    send_invitation.delay(einladung.id)
+                    _queue_invitation(einladung)
                 who = einladung.kommune.name if einladung.kommune else einladung.email
                 flash(
                     _(
@@ -352,8 +367,19 @@ def themen(netzwerk_id: int):
 def vorschlaege_berechnen(netzwerk_id: int):
     """Ask the worker to recompute the proposals now instead of waiting for the night."""
     _coordinated_or_403(netzwerk_id)
-    recompute_proposals.delay()
-    flash(_("Die Vorschläge werden neu berechnet. Laden Sie die Seite in einigen Augenblicken neu."), "info")
+    # Not inline when the broker is down: the recompute covers every Kommune and would hold the request.
+    if enqueue(recompute_proposals):
+        flash(
+            _("Die Vorschläge werden neu berechnet. Laden Sie die Seite in einigen Augenblicken neu."), "info"
+        )
+    else:
+        flash(
+            _(
+                "Die Neuberechnung der Vorschläge konnte gerade nicht gestartet werden. "
+                "Bitte versuchen Sie es später erneut."
+            ),
+            "warning",
+        )
     return redirect(url_for("netzwerke.themen", netzwerk_id=netzwerk_id), 303)
 
 
