@@ -1,16 +1,19 @@
 """Load benchmark: gunicorn on PostgreSQL with the full directory and 2,000 logged-in officers, driven by wrk.
 
-python -m benchmarks.load [--workers 4] [--threads 2] [--connections 20] [--duration 20]
+python -m benchmarks.load [--workers N] [--threads N] [--connections 20] [--duration 20]
 
 Set-up (not timed): a temporary PostgreSQL database, migrated; the official directory
 (../shared/data) imported; every matchable Kommune given a synthetic profile; one full recompute;
 2,000 users with approved memberships of 2,000 different Gemeinden (bulk insert, one password hash).
-Then gunicorn serves the app on 127.0.0.1, every user logs in through the real form (CSRF token,
-password check) to get a session cookie, and wrk (a second process, 20 connections) measures each
-endpoint in turn for a fixed time and at most a fixed number of requests: /health, the dashboard
-(rotating over all sessions), the search page (rotating filters), the directory search (rotating
-names), the API (`GET /api/v1/kommunen/<ags>/vorschlaege` with each user's read token, if the
-checkout has plattform.api), /health again. The figures are printed; the database is dropped at the end.
+Then gunicorn serves the app on 127.0.0.1 with the production settings of gunicorn.conf.py (the
+worker count and threads can be overridden to compare variants), every user logs in through the real
+form (CSRF token, password check) to get a session cookie, and wrk (a second process, 20
+connections) measures each endpoint in turn for a fixed time and at most a fixed number of requests:
+/health, the dashboard (rotating over all sessions), the search page (rotating filters), the
+directory search (rotating names), the API (`GET /api/v1/kommunen/<ags>/vorschlaege` with each
+user's read token, if the checkout has plattform.api), /health again. For each endpoint the CPU time
+that gunicorn and PostgreSQL spent per request is read from /proc (where the 2 cores go). The
+figures are printed; the database is dropped at the end.
 
 Rate limits are switched off for the run: 2,000 logins from 127.0.0.1 would hit the login limit;
 none of the measured pages is rate limited. Celery runs eagerly (the measured pages queue nothing).
@@ -198,8 +201,8 @@ def request_lines(url: str, folder: Path) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------------------------ server
 
 
-def start_gunicorn(url: str, folder: Path, port: int, workers: int, threads: int, log: Path):
-    """gunicorn on 127.0.0.1:port with production settings (secure cookies, no debug)."""
+def start_gunicorn(url: str, folder: Path, port: int, workers: int | None, threads: int | None, log: Path):
+    """gunicorn on 127.0.0.1:port with production settings (gunicorn.conf.py, secure cookies, no debug)."""
     env = {
         **os.environ,
         "KOMMUNALMATCH_ENV": "production",
@@ -212,18 +215,15 @@ def start_gunicorn(url: str, folder: Path, port: int, workers: int, threads: int
         "CELERY_BROKER_URL": "memory://",
         "CELERY_RESULT_BACKEND": "cache+memory://",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread" if threads > 1 else "sync",
-        "--threads",
-        str(threads),
-        "--bind",
-        f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+    # No recycling during the run: at ~1,500 health requests/s each worker would restart every few
+    # seconds (in production, at tens of requests per second, it is every few minutes).
+    command += ["--bind", f"127.0.0.1:{port}", "--max-requests", "0"]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads and threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command += [
         "--access-logfile",
         "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null",
         "--error-logfile",
@@ -332,6 +332,26 @@ def run_wrk(port: int, lines: list[str], folder: Path, args, duration: int | Non
     return figures
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the gunicorn processes and by PostgreSQL's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if "gunicorn" in command:
+            totals["gunicorn"] += used
+        elif name.startswith("postgres"):
+            totals["postgres"] += used
+    return totals
+
+
 def machine() -> dict:
     """nproc, CPU model, load average: what the figures depend on."""
     model = ""
@@ -354,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     """Set up, serve, log in, measure, print, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (1: sync worker)")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="threads per worker (>1: gthread; default: sync)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent clients")
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured endpoint")
     parser.add_argument("--max-requests", type=int, default=50000, help="upper bound per endpoint")
@@ -394,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         report["gunicorn"] = command
         try:
             t1 = time.perf_counter()
-            cookies = log_in_all(port, [email for email, _k in users], parallel=2 * args.workers)
+            cookies = log_in_all(port, [email for email, _k in users], parallel=8)
             report["logins"] = {"count": len(cookies), "seconds": round(time.perf_counter() - t1, 1)}
             print(f"Anmeldungen: {report['logins']}", flush=True)
             dashboard = [f"/vorschlaege/\tCookie: {c}" for c in cookies]
@@ -409,13 +429,20 @@ def main(argv: list[str] | None = None) -> int:
             run_wrk(port, dashboard, folder, args, duration=5)  # warm-up: pools, caches, imports
             results = {}
             for name, lines in scenarios:
+                before = cpu_seconds()
                 results[name] = run_wrk(port, lines, folder, args)
+                after = cpu_seconds()
                 r = results[name]
+                r["cpu_ms_per_request"] = {
+                    k: round(1000 * (after[k] - before[k]) / max(1, r["requests"]), 2) for k in after
+                }
                 print(
                     f"{name:12s} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
                     f"p95 {r['p95_us'] / 1000:7.1f} ms  p99 {r['p99_us'] / 1000:7.1f} ms  "
                     f"n={r['requests']}  nicht-200={r['bad']} {r['first_bad']}  "
-                    f"Fehler={r['connect_errors'] + r['read_errors'] + r['write_errors'] + r['timeouts']}",
+                    f"Fehler={r['connect_errors'] + r['read_errors'] + r['write_errors'] + r['timeouts']}  "
+                    f"CPU/Anfrage: gunicorn {r['cpu_ms_per_request']['gunicorn']} ms, "
+                    f"PostgreSQL {r['cpu_ms_per_request']['postgres']} ms",
                     flush=True,
                 )
         finally:

@@ -80,12 +80,13 @@ def register_extensions(app: Flask) -> None:
 
     from plattform.accounts.services import load_user
     from plattform.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from plattform.i18n import select_locale
+    from plattform.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
