@@ -51,10 +51,13 @@ def register_security_headers(app: Flask) -> None:
 
 
 def _is_private(response: Response) -> bool:
-    """Whether the response was made for a logged-in user (static files stay cacheable)."""
-    from flask import request
-    from flask_login import current_user
+    """Whether the response was made for a logged-in session (static files stay cacheable).
+
+    Read from the session, not from `current_user`: after a view has committed, asking the user
+    object would reload it from the database just for this header.
+    """
+    from flask import request, session
 
     if request.endpoint == "static" or "Cache-Control" in response.headers:
         return False
-    return bool(getattr(current_user, "is_authenticated", False))
+    return session.get("_user_id") is not None

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for
+from plattform.core.actions import commit_action
 from plattform.core.navigation import register_nav
 from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
@@ -192,14 +193,11 @@ def zurueckziehen(request_id: int):
     req = _load(request_id)
     if not can_act_for(current_user, req.from_kommune_id):
         abort(403)
-    try:
-        withdraw_request(req, current_user)
-    except ContactError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Ihre Anfrage an %(name)s wurde zurückgezogen.", name=req.to_kommune.name), "success")
+    commit_action(
+        lambda: withdraw_request(req, current_user),
+        ContactError,
+        _("Ihre Anfrage an %(name)s wurde zurückgezogen.", name=req.to_kommune.name),
+    )
     return redirect(url_for("kontakte.anfragen", kommune=req.from_kommune_id))
 
 

@@ -22,6 +22,7 @@ from plattform.accounts.permissions import (
 )
 from plattform.accounts.services import get_user_by_email
 from plattform.core import audit
+from plattform.core.actions import commit_action
 from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -225,14 +226,17 @@ def einladen(netzwerk_id: int):
 def entfernen(netzwerk_id: int, kommune_id: int):
     """Remove a member Kommune."""
     netzwerk = _coordinated_or_403(netzwerk_id)
-    try:
+
+    def remove() -> Kommune:
         kommune = remove_member(netzwerk, kommune_id)
         audit.record("netzwerk.member_removed", target=netzwerk, details={"kommune_id": kommune_id})
-        db.session.commit()
-        flash(_("%(name)s ist nicht mehr Mitglied des Netzwerks.", name=kommune.name), "success")
-    except NetzwerkError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        return kommune
+
+    commit_action(
+        remove,
+        NetzwerkError,
+        lambda kommune: _("%(name)s ist nicht mehr Mitglied des Netzwerks.", name=kommune.name),
+    )
     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
 
 
@@ -244,13 +248,11 @@ def zurueckziehen(netzwerk_id: int, einladung_id: int):
     einladung = db.session.get(NetzwerkEinladung, einladung_id)
     if einladung is None or einladung.netzwerk_id != netzwerk.id:
         abort(404)
-    try:
-        withdraw_invitation(einladung, current_user)
-        db.session.commit()
-        flash(_("Die Einladung ist zurückgezogen."), "success")
-    except NetzwerkError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    commit_action(
+        lambda: withdraw_invitation(einladung, current_user),
+        NetzwerkError,
+        _("Die Einladung ist zurückgezogen."),
+    )
     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
 
 

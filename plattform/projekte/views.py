@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coordinated_kommune_ids
+from plattform.core.actions import commit_action
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.projekte import bp
@@ -113,13 +114,11 @@ def beitreten(project_id: int):
     """Join a project (or accept an invitation) for one of the user's Kommunen."""
     project = _project_or_404(project_id)
     kommune_id = _chosen_kommune(KommuneChoiceForm(prefix="beitreten"), _acting_kommunen())
-    try:
-        join_project(project, kommune_id)
-        db.session.commit()
-        flash(_("Ihre Kommune ist dem Projekt beigetreten."), "success")
-    except ProjectError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    commit_action(
+        lambda: join_project(project, kommune_id),
+        ProjectError,
+        _("Ihre Kommune ist dem Projekt beigetreten."),
+    )
     return redirect(url_for("projekte.detail", project_id=project_id), 303)
 
 
@@ -129,13 +128,11 @@ def verlassen(project_id: int):
     """Leave a project (or decline an invitation)."""
     project = _project_or_404(project_id)
     kommune_id = _chosen_kommune(KommuneChoiceForm(prefix="verlassen"), _acting_kommunen())
-    try:
-        leave_project(project, kommune_id)
-        db.session.commit()
-        flash(_("Ihre Kommune ist aus dem Projekt ausgetreten."), "success")
-    except ProjectError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    commit_action(
+        lambda: leave_project(project, kommune_id),
+        ProjectError,
+        _("Ihre Kommune ist aus dem Projekt ausgetreten."),
+    )
     return redirect(url_for("projekte.detail", project_id=project_id), 303)
 
 
@@ -225,13 +222,9 @@ def status(project_id: int):
         abort(403)
     form = StatusForm()
     if form.validate_on_submit():
-        try:
-            set_status(project, form.status.data)
-            db.session.commit()
-            flash(_("Der Status ist geändert."), "success")
-        except ProjectError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        commit_action(
+            lambda: set_status(project, form.status.data), ProjectError, _("Der Status ist geändert.")
+        )
     else:
         flash(_("Bitte wählen Sie einen gültigen Status."), "error")
     return redirect(url_for("projekte.detail", project_id=project.id), 303)

@@ -744,6 +744,13 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
 # ------------------------------------------------------------------------------ reads and feedback
 
 
+# Partner and its Kreis in the same query; their Land (joined by default) is not shown with a suggestion.
+_PARTNER_WITH_KREIS = (
+    joinedload(Suggestion.partner).lazyload(Kommune.land),
+    joinedload(Suggestion.partner).joinedload(Kommune.kreis).lazyload(Kommune.land),
+)
+
+
 def _current_suggestions_query(kommune_id: int) -> sa.Select:
     """The Kommune's suggestions of the current run, best first, without partners, declined or hidden
     pairs; the current run is a subquery and partner and Kreis are joined (one query per list)."""
@@ -766,7 +773,7 @@ def _current_suggestions_query(kommune_id: int) -> sa.Select:
         .where(Suggestion.run_id == run_id, Suggestion.kommune_id == kommune_id)
         .where(Suggestion.partner_id.not_in(hidden), Suggestion.partner_id.not_in(partners))
         .order_by(Suggestion.rank)
-        .options(joinedload(Suggestion.partner).joinedload(Kommune.kreis))
+        .options(*_PARTNER_WITH_KREIS)
     )
 
 
@@ -896,10 +903,11 @@ def record_shown(
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        db.session.execute(
-            insert(SuggestionFeedback.__table__)
-            .values(new)
-            .on_conflict_do_nothing(index_elements=["kommune_id", "partner_id", "kind"])
+        db.session.execute(  # rows as parameters: the statement is compiled once, not per list
+            insert(SuggestionFeedback.__table__).on_conflict_do_nothing(
+                index_elements=["kommune_id", "partner_id", "kind"]
+            ),
+            new,
         )
     for partner_id, updated_at in stale:
         # compare-and-set: of two views at once only one counts as the further ignore
