@@ -9,7 +9,8 @@ Then gunicorn serves the app on 127.0.0.1 with the production settings of gunico
 worker count and threads can be overridden to compare variants), every user logs in through the real
 form (CSRF token, password check) to get a session cookie, and wrk (a second process, 20
 connections) measures each endpoint in turn for a fixed time and at most a fixed number of requests:
-/health, the dashboard (rotating over all sessions), the search page (rotating filters), the
+/health, a static page logged in (`/datenschutz` with each session: what every logged-in page costs
+at least), the dashboard (rotating over all sessions), the search page (rotating filters), the
 directory search (rotating names), the API (`GET /api/v1/kommunen/<ags>/vorschlaege` with each
 user's read token, if the checkout has plattform.api), /health again. For each endpoint the CPU time
 that gunicorn and PostgreSQL spent per request is read from /proc (where the 2 cores go). The
@@ -420,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
             dashboard = [f"/vorschlaege/\tCookie: {c}" for c in cookies]
             scenarios = [
                 ("health", ["/health\t"]),
+                # the floor of any logged-in page: session, user, permissions, navigation, static text
+                ("seite angemeldet", [f"/datenschutz\tCookie: {c}" for c in cookies]),
                 ("dashboard", dashboard),
                 ("suche", [f"{p}\tCookie: {cookies[i % len(cookies)]}" for i, p in enumerate(suche)]),
                 ("verzeichnis", [f"{p}\t" for p in kommunen]),
@@ -437,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                     k: round(1000 * (after[k] - before[k]) / max(1, r["requests"]), 2) for k in after
                 }
                 print(
-                    f"{name:12s} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
+                    f"{name:16s} {r['rps']:8.1f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  "
                     f"p95 {r['p95_us'] / 1000:7.1f} ms  p99 {r['p99_us'] / 1000:7.1f} ms  "
                     f"n={r['requests']}  nicht-200={r['bad']} {r['first_bad']}  "
                     f"Fehler={r['connect_errors'] + r['read_errors'] + r['write_errors'] + r['timeouts']}  "
@@ -461,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard_p95_ok": p95 <= 150,
         "dashboard_vs_health": round(ratio, 3),
         "dashboard_vs_health_ok": ratio >= 0.25,
+        # for comparison: what a logged-in page that shows only static text reaches
+        "static_logged_in_vs_health": round(results["seite angemeldet"]["rps"] / health, 3),
     }
     if "api" in results:
         api_p95 = results["api"]["p95_us"] / 1000
