@@ -6,6 +6,7 @@ by the netzwerke domain through `register_coordination_provider`, so accounts do
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -27,7 +28,7 @@ _COORDINATION_PROVIDERS: list[Callable[[int], sa.Select]] = []
 
 def register_coordination_provider(provider: Callable[[int], sa.Select]) -> None:
     """Let another domain (networks) add Kommunen a user coordinates: `provider(user_id)` returns a
-    SELECT of one column of Kommune ids."""
+    SELECT of one column of Kommune ids (`user_id` may be a bound parameter, not only a number)."""
     if provider not in _COORDINATION_PROVIDERS:
         _COORDINATION_PROVIDERS.append(provider)
 
@@ -58,20 +59,28 @@ def _forget_permission_answers(*_args) -> None:
         g.pop("_permission_answers", None)
 
 
+@functools.cache
+def _access_query(providers: tuple[Callable[[int], sa.Select], ...]) -> sa.CompoundSelect:
+    """The UNION behind `_access_rows`, built once per set of providers (building it costs more than
+    running it) with the user as the bound parameter `user_id`."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    parts = [
+        sa.select(KommuneMembership.kommune_id, KommuneMembership.role, Kommune.ebene)
+        .join(Kommune, Kommune.id == KommuneMembership.kommune_id)
+        .where(KommuneMembership.user_id == user_id, KommuneMembership.status == "bestaetigt")
+    ]
+    parts += [
+        provider(user_id).add_columns(sa.literal("netzwerk", sa.String), sa.null()) for provider in providers
+    ]
+    return sa.union_all(*parts)
+
+
 @_per_request
 def _access_rows(user: User) -> Iterable[tuple[int, str, str | None]]:
     """(kommune_id, role, ebene) of the user's approved memberships, and (kommune_id, "netzwerk", None)
     for every Kommune a provider says the user coordinates: one query serves every question below."""
-    parts = [
-        sa.select(KommuneMembership.kommune_id, KommuneMembership.role, Kommune.ebene)
-        .join(Kommune, Kommune.id == KommuneMembership.kommune_id)
-        .where(KommuneMembership.user_id == user.id, KommuneMembership.status == "bestaetigt")
-    ]
-    parts += [
-        provider(user.id).add_columns(sa.literal("netzwerk", sa.String), sa.null())
-        for provider in _COORDINATION_PROVIDERS
-    ]
-    return [tuple(row) for row in db.session.execute(sa.union_all(*parts))]
+    query = _access_query(tuple(_COORDINATION_PROVIDERS))
+    return [tuple(row) for row in db.session.execute(query, {"user_id": user.id})]
 
 
 def acting_kommune_ids(user: User | None) -> set[int]:

@@ -14,6 +14,7 @@ holds the lock on the MatchingState row. Readers see the lists before or after t
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -751,9 +752,15 @@ _PARTNER_WITH_KREIS = (
 )
 
 
-def _current_suggestions_query(kommune_id: int) -> sa.Select:
+@functools.cache
+def _current_suggestions_query() -> sa.Select:
     """The Kommune's suggestions of the current run, best first, without partners, declined or hidden
-    pairs; the current run is a subquery and partner and Kreis are joined (one query per list)."""
+    pairs; the current run is a subquery and partner and Kreis are joined (one query per list).
+
+    Built once, with the Kommune as the bound parameter `kommune_id`: building a statement of this
+    size costs more than running it, on every dashboard view.
+    """
+    kommune_id = sa.bindparam("kommune_id", type_=sa.Integer)
     run_id = sa.select(MatchingState.current_run_id).where(MatchingState.id == STATE_ID).scalar_subquery()
     hidden = sa.select(SuggestionFeedback.partner_id).where(
         SuggestionFeedback.kommune_id == kommune_id, SuggestionFeedback.kind == "nicht-interessiert"
@@ -779,10 +786,10 @@ def _current_suggestions_query(kommune_id: int) -> sa.Select:
 
 def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Suggestion]:
     """Kommune's suggestions of the current run, best first, without partners, declined or hidden pairs."""
-    query = _current_suggestions_query(kommune_id)
+    query = _current_suggestions_query()
     if limit is not None:
         query = query.limit(limit)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query, {"kommune_id": kommune_id}))
 
 
 @dataclass
@@ -795,9 +802,10 @@ class DashboardList:
     last_shown: dict[int, datetime | None]  # partner → when record_shown last moved its clock
 
 
-def dashboard_list(kommune_id: int) -> DashboardList:
-    """The current suggestions with both sides' types, whether a request is already open and when
-    each was last shown (for record_shown): everything the page needs from the database at once."""
+@functools.cache
+def _dashboard_query() -> sa.Select:
+    """The suggestions query plus both sides' types, an open request and the ignore clock (built once)."""
+    kommune_id = sa.bindparam("kommune_id", type_=sa.Integer)
     partner_typ = sa.select(Profile.typ).where(Profile.kommune_id == Suggestion.partner_id).scalar_subquery()
     own_typ = sa.select(Profile.typ).where(Profile.kommune_id == kommune_id).scalar_subquery()
     asked = (
@@ -818,11 +826,16 @@ def dashboard_list(kommune_id: int) -> DashboardList:
         )
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        _current_suggestions_query(kommune_id).add_columns(partner_typ, own_typ, asked, shown_at)
-    )
+    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at)
+
+
+def dashboard_list(kommune_id: int) -> DashboardList:
+    """The current suggestions with both sides' types, whether a request is already open and when
+    each was last shown (for record_shown): everything the page needs from the database at once."""
     result = DashboardList([], {}, set(), {})
-    for suggestion, typ, own, is_asked, last_shown in rows:
+    for suggestion, typ, own, is_asked, last_shown in db.session.execute(
+        _dashboard_query(), {"kommune_id": kommune_id}
+    ):
         result.suggestions.append(suggestion)
         result.types[suggestion.partner_id] = typ
         result.types[kommune_id] = own

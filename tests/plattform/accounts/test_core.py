@@ -100,11 +100,12 @@ def test_coordination_providers_extend_coordinated_kommunen(app, monkeypatch):
     kommune = KommuneFactory()
     user = UserFactory()
 
-    def provider(user_id):
-        return sa.select(Kommune.id).where(Kommune.id == (kommune.id if user_id == user.id else -1))
+    def provider(user_id):  # a bound parameter: compared in SQL
+        return sa.select(Kommune.id).where(Kommune.id == kommune.id, sa.literal(user.id) == user_id)
 
     register_coordination_provider(provider)
     assert kommune.id in coordinated_kommune_ids(user)
+    assert kommune.id not in coordinated_kommune_ids(UserFactory())
 
 
 def test_membership_request_then_decision(app):
