@@ -36,6 +36,7 @@ from plattform.digest.models import DigestDelivery, DigestSubscription
 from plattform.digest.registry import DigestSection, build_sections
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.services import kommunen_by_name
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ISO_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -294,7 +295,7 @@ def user_kommunen(user: User) -> list[Kommune]:
     ids = acting_kommune_ids(user)
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+    return kommunen_by_name(ids)
 
 
 def build_digest(user: User, week: str | None = None, until: datetime | None = None) -> Digest:

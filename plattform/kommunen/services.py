@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from plattform.extensions import db
 from plattform.kommunen.gvisys import GvIsysExtract, read_gv_isys
@@ -294,6 +297,23 @@ def kreis_options(land: str | None = None) -> list[tuple[str, str]]:
     if land:
         stmt = stmt.where(Kommune.land_schluessel == land)
     return [tuple(row) for row in db.session.execute(stmt.order_by(Kommune.name_search))]
+
+
+def kommunen_by_name(ids: Iterable[int]) -> list[Kommune]:
+    """The Kommunen with these ids, by name (a user's Kommunen: asked on every member page)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(_kommunen_by_name_query(), {"ids": ids}))
+
+
+@functools.cache
+def _kommunen_by_name_query() -> sa.Select:
+    # built once (it runs on every member page); their Land is loaded only where it is shown
+    ids = sa.bindparam("ids", expanding=True)
+    return (
+        sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name).options(lazyload(Kommune.land))
+    )
 
 
 def get_by_ags(ags: str) -> Kommune | None:

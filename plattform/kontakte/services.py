@@ -17,6 +17,7 @@ from plattform.accounts.permissions import acting_kommune_ids
 from plattform.core.mail import build_message, send_message
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.services import kommunen_by_name
 from plattform.kontakte.models import ContactRequest, Partnership
 
 MESSAGE_MAX = 1000
@@ -54,7 +55,7 @@ def partners_of(kommune_id: int) -> list[Kommune]:
     ids = partner_ids(kommune_id)
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+    return kommunen_by_name(ids)
 
 
 def are_partners(a: int, b: int) -> bool:

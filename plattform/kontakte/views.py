@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +15,7 @@ from plattform.core.navigation import register_nav
 from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
-from plattform.kommunen.services import get_by_ags
+from plattform.kommunen.services import get_by_ags, kommunen_by_name
 from plattform.kontakte import bp
 from plattform.kontakte.forms import ContactRequestForm
 from plattform.kontakte.models import ContactRequest
@@ -42,7 +41,7 @@ def acting_kommunen() -> list[Kommune]:
     ids = acting_kommune_ids(current_user)
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+    return kommunen_by_name(ids)
 
 
 def selected_kommune(kommunen: list[Kommune]) -> Kommune:

@@ -12,7 +12,7 @@ from plattform.accounts.permissions import acting_kommune_ids
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, Land
-from plattform.kommunen.services import kreis_options
+from plattform.kommunen.services import kommunen_by_name, kreis_options
 from plattform.suche import bp
 from plattform.suche.forms import SearchForm, choices
 from plattform.suche.services import SearchCriteria, search
@@ -27,7 +27,7 @@ def _own_kommunen() -> list[Kommune]:
     ids = acting_kommune_ids(current_user)
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+    return kommunen_by_name(ids)
 
 
 @bp.get("/")
