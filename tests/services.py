@@ -157,3 +157,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def with_unreachable_broker(app_config: dict) -> dict:
+    """The app's settings with a Redis broker on a port where nothing listens; publishing gives up
+    at once (the tests of what the web does when the queue is down)."""
+    celery = {
+        **app_config["CELERY"],
+        "task_always_eager": False,
+        "broker_url": f"redis://127.0.0.1:{free_port()}/0",
+        "task_publish_retry": False,
+        "broker_connection_retry": False,
+        "broker_connection_max_retries": 0,
+        "broker_transport_options": {"max_retries": 0, "socket_connect_timeout": 1},
+    }
+    return {**app_config, "CELERY": celery}

@@ -14,16 +14,7 @@ from tests.factories import KommuneFactory, UserFactory
 @pytest.fixture
 def app_config(app_config):
     """A Redis broker on a port where nothing listens; publishing gives up at once."""
-    celery = {
-        **app_config["CELERY"],
-        "task_always_eager": False,
-        "broker_url": f"redis://127.0.0.1:{services.free_port()}/0",
-        "task_publish_retry": False,
-        "broker_connection_retry": False,
-        "broker_connection_max_retries": 0,
-        "broker_transport_options": {"max_retries": 0, "socket_connect_timeout": 1},
-    }
-    return {**app_config, "CELERY": celery}
+    return services.with_unreachable_broker(app_config)
 
 
 @pytest.fixture
