@@ -2,8 +2,9 @@
 
 For each topic the Kommunen that need it or plan/run a project on it and lie close together are
 grouped (Louvain communities on a proximity graph); the most experienced Kommune is proposed as
-lead, nearby Kommunen that already finished it as sources for Nachnutzung. Pure numpy/scikit-learn/
-networkx: no Flask, no SQLAlchemy.
+lead, nearby Kommunen that already finished it as sources for Nachnutzung. Where an open shared
+project on the topic already runs nearby, the Kommunen close to it are proposed to join it instead
+of forming a group of their own. Pure numpy/scikit-learn/networkx: no Flask, no SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -148,8 +149,26 @@ class TopicStates:
 
 
 @dataclass(frozen=True)
+class OpenProject:
+    """An existing shared project that Kommunen can still join (any status but closed)."""
+
+    id: int
+    thema: str
+    titel: str
+    lead_ags: str
+    lead_name: str
+    # AGS of the Kommunen that joined, the lead included; those with a row in the states anchor
+    # the project's place ("in der Nähe" means near one of them).
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ProjectProposal:
-    """A proposed shared project: who joins, who leads, whose finished solution can be reused."""
+    """A proposed shared project: who joins, who leads, whose finished solution can be reused.
+
+    With `existing_project_id` set, the proposal is to join that open project: `members` are then
+    the Kommunen nearby that could join it (not its current members) and `lead_ags` its lead.
+    """
 
     thema: str
     lead_ags: str
@@ -158,6 +177,7 @@ class ProjectProposal:
     explanation_de: str
     span_km: float
     score: float
+    existing_project_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of `projekte suggest --json`."""
@@ -169,6 +189,7 @@ class ProjectProposal:
             "explanation_de": self.explanation_de,
             "span_km": round(self.span_km, 1),
             "score": round(self.score, 3),
+            "existing_project_id": self.existing_project_id,
         }
 
 
@@ -497,6 +518,7 @@ def propose_projects(
     reuse_km: float | None = None,
     max_reuse: int = 3,
     in_shared_project: Mapping[str, Collection[str]] | None = None,
+    open_projects: Sequence[OpenProject] = (),
     seed: int = 0,
     resolution: float = 1.0,
     knn: int = 8,
@@ -506,7 +528,10 @@ def propose_projects(
     Edge between i and j when their distance ≤ min(reach_i, reach_j, max_km). Groups hold min_size to
     max_size Kommunen; one seat is kept for an experienced lead from outside the interested set (a
     Kommune nearby that finished the project or has strength ≥ 2). `in_shared_project` maps topic →
-    AGS already in a shared project on it; they are left out. Sorted by score, best first.
+    AGS already in a shared project on it; they are left out, as are the members of `open_projects`.
+    An interested Kommune with an edge to a member of an open project on the topic is proposed to
+    join that project (one proposal per project, with `existing_project_id`; a single Kommune is
+    enough) and is not put into a new group on the topic. Sorted by score, best first.
     """
     if min_size < 2 or max_size < min_size + 1:
         raise ValueError("need 2 ≤ min_size < max_size")
@@ -528,19 +553,36 @@ def propose_projects(
     d_edge_ok = np.concatenate([edge_ok, edge_ok])
     d_reuse_ok = np.concatenate([reuse_ok, reuse_ok])
     ags_index = {a: k for k, a in enumerate(states.ags)}
+    projects_by_topic: dict[str, list[OpenProject]] = defaultdict(list)
+    for project in open_projects:
+        projects_by_topic[project.thema].append(project)
 
     proposals: list[ProjectProposal] = []
     for slug in topic_list:
         t = col[slug]
+        projects = projects_by_topic.get(slug, [])
         excluded = np.zeros(n, dtype=bool)
-        for a in (in_shared_project or {}).get(slug, ()):
+        taken = (in_shared_project or {}).get(slug, ())
+        for a in [*taken, *(a for p in projects for a in (p.lead_ags, *p.members))]:
             if a in ags_index:
                 excluded[ags_index[a]] = True
         mask = states.interested(t) & ~excluded
-        if mask.sum() < min_size:
+        joinable = np.zeros(n, dtype=bool)
+        if projects and mask.any():
+            # Directed pairs from any Kommune to an interested one within both reaches.
+            to_interested = d_edge_ok & mask[dj]
+            src, dst = di[to_interested], dj[to_interested]
+            for project in projects:
+                anchors = [ags_index[a] for a in {project.lead_ags, *project.members} if a in ags_index]
+                joiners = np.unique(dst[np.isin(src, anchors)])
+                if joiners.size:
+                    proposals.append(_join_proposal(states, slug, t, project, anchors, joiners.tolist()))
+                    joinable[joiners] = True
+        group_mask = mask & ~joinable
+        if group_mask.sum() < min_size:
             continue
         groups = _groups_for_topic(
-            states, pairs, edge_ok, mask, max_km, min_size, max_size - 1, seed, resolution, knn
+            states, pairs, edge_ok, group_mask, max_km, min_size, max_size - 1, seed, resolution, knn
         )
         if not groups:
             continue
@@ -550,7 +592,8 @@ def propose_projects(
         lab = np.full(n, -1, dtype=np.int64)
         for g, members in enumerate(groups):
             lab[members] = g
-        # Outside Kommunen that can lead (finished it, or strength ≥ 2) or be reused (finished it).
+        # Outside Kommunen that can lead (finished it, or strength ≥ 2) or be reused (finished it);
+        # those proposed to join an open project are not "outside".
         can_lead = ~mask & ~excluded & ((status == STATUS_ABGESCHLOSSEN) | (strength >= 2))
         finished = ~mask & (status == STATUS_ABGESCHLOSSEN)
         near = lab[di] >= 0
@@ -573,6 +616,44 @@ def propose_projects(
             )
     proposals.sort(key=lambda p: (-p.score, p.thema, p.lead_ags))
     return proposals
+
+
+def _join_proposal(
+    states: TopicStates,
+    slug: str,
+    t: int,
+    project: OpenProject,
+    anchors: list[int],
+    joiners: list[int],
+) -> ProjectProposal:
+    """Propose to the Kommunen near an open project on the topic that they join it."""
+    ags = states.ags
+    near = sorted(joiners, key=lambda k: ags[k])
+    place = sorted({*anchors, *near})
+    lat, lon = states.lat[place], states.lon[place]
+    span = float(np.nanmax(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])))
+    size = len({project.lead_ags, *project.members})
+    names = ", ".join(states.names[k] for k in near)
+    verb = "kann" if len(near) == 1 else "können"
+    text = (
+        f"Zu {TOPIC_LABELS_DE[slug]} gibt es schon ein gemeinsames Projekt in der Nähe: „{project.titel}“ "
+        f"(Federführung: {project.lead_name}, {size} {'Mitglied' if size == 1 else 'Mitglieder'}). "
+        f"{names} {verb} ihm beitreten, statt getrennt daran zu arbeiten."
+    )
+    need_sum = float(states.need[near, t].sum())
+    running = float(np.isin(states.project[near, t], (STATUS_GEPLANT, STATUS_LAUFEND)).sum())
+    # Like a new group's score; the project's members stand in for an experienced lead.
+    score = need_sum + running + float(size)
+    return ProjectProposal(
+        thema=slug,
+        lead_ags=project.lead_ags,
+        members=tuple(ags[k] for k in near),
+        reuse_from=(),
+        explanation_de=text,
+        span_km=span,
+        score=score,
+        existing_project_id=project.id,
+    )
 
 
 def _make_proposal(

@@ -35,7 +35,7 @@ from plattform.kontakte.models import Partnership
 from plattform.netzwerke.models import Netzwerk
 from plattform.profile.models import Profile, ProfileTopic
 from plattform.projekte.models import ProjectProposal, ProjectProposalMember, SharedProject
-from plattform.projekte.proposals import load_states, shared_project_ags
+from plattform.projekte.proposals import is_current, load_states, shared_project_ags
 from plattform.projekte.services import shared_project_members_by_project
 
 
@@ -227,10 +227,16 @@ def network_proposals(netzwerk: Netzwerk, *, min_inside: int = 2) -> list[Projec
         .options(
             selectinload(ProjectProposal.entries).selectinload(ProjectProposalMember.kommune),
             selectinload(ProjectProposal.lead),
+            selectinload(ProjectProposal.shared_project).selectinload(SharedProject.members),
+            selectinload(ProjectProposal.shared_project).selectinload(SharedProject.lead),
         )
         .order_by(ProjectProposal.score.desc(), ProjectProposal.thema, ProjectProposal.id)
     )
-    return [p for p in proposals if sum(k.id in ids for k in p.member_kommunen) >= min_inside]
+    return [
+        p
+        for p in proposals
+        if sum(k.id in ids for k in p.member_kommunen) >= min_inside and is_current(p, ids)
+    ]
 
 
 # --- exports -------------------------------------------------------------------------------------

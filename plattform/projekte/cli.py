@@ -26,10 +26,15 @@ def suggest_command(thema: str | None, as_json: bool) -> None:
         click.echo("Keine Vorschläge: zu wenige Kommunen arbeiten nah beieinander am selben Thema.")
         return
     for p in proposals:
-        lead = loaded.kommunen[p.lead_ags]
         names = ", ".join(loaded.kommunen[a].short_name for a in p.members)
-        click.echo(f"{TOPIC_LABELS_DE[p.thema]} – Federführung: {lead.short_name} ({p.lead_ags})")
-        click.echo(f"  Mitglieder ({len(p.members)}): {names}")
+        if p.existing_project_id is not None:
+            # The lead of an existing project need not have a profile; the explanation names it.
+            click.echo(f"{TOPIC_LABELS_DE[p.thema]} – bestehendes Projekt {p.existing_project_id}")
+            click.echo(f"  Können beitreten ({len(p.members)}): {names}")
+        else:
+            lead = loaded.kommunen[p.lead_ags]
+            click.echo(f"{TOPIC_LABELS_DE[p.thema]} – Federführung: {lead.short_name} ({p.lead_ags})")
+            click.echo(f"  Mitglieder ({len(p.members)}): {names}")
         click.echo(f"  {p.explanation_de}")
 
 

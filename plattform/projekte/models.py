@@ -65,6 +65,11 @@ class SharedProject(db.Model):
         """The membership row of a Kommune, if any."""
         return next((m for m in self.members if m.kommune_id == kommune_id), None)
 
+    def has_joined(self, kommune_id: int) -> bool:
+        """Whether the Kommune is a member that joined (an invitation alone does not count)."""
+        member = self.member_for(kommune_id)
+        return member is not None and member.status == "beigetreten"
+
 
 class SharedProjectMember(db.Model):
     """A Kommune in a shared project: invited (from a proposal) or joined."""
@@ -88,19 +93,27 @@ class SharedProjectMember(db.Model):
 
 
 class ProjectProposal(db.Model):
-    """One computed shared-project proposal (the latest run), read by pages without recomputing."""
+    """One computed shared-project proposal (the latest run), read by pages without recomputing.
+
+    With `shared_project_id` set it proposes to join that existing open project: the members are
+    the Kommunen nearby that could join, the lead is the project's.
+    """
 
     __tablename__ = "project_proposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thema: Mapped[str] = mapped_column(sa.String(40), index=True)
     lead_kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
+    shared_project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("shared_project.id", ondelete="CASCADE"), index=True
+    )
     explanation_de: Mapped[str] = mapped_column(sa.Text)
     span_km: Mapped[float]
     score: Mapped[float]
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     lead: Mapped[Kommune] = relationship()
+    shared_project: Mapped[SharedProject | None] = relationship(passive_deletes=True)
     entries: Mapped[list[ProjectProposalMember]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="ProjectProposalMember.id"
     )

@@ -1,7 +1,8 @@
 """Shared-project proposals and duplication reports: profiles in, matching.projekte, rows out.
 
 The engine (matching.projekte) works on arrays; this module translates stored profiles and Kommunen
-into its TopicStates, runs it and persists the latest result so pages read it without recomputing.
+into its TopicStates and the stored shared projects into its exclusions and open projects, runs it
+and persists the latest result so pages read it without recomputing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from matching.projekte import (
     STATUS_CODES,
     DuplicationEntry,
     KommuneProfile,
+    OpenProject,
     TopicStates,
     duplication_report,
     propose_projects,
@@ -109,29 +111,59 @@ def load_states(kommune_ids: Collection[int] | None = None) -> LoadedStates:
     return LoadedStates(TopicStates.from_profiles(rows), {p.kommune.ags: p.kommune for p in profiles})
 
 
-def shared_project_ags(kommune_ids: Collection[int] | None = None) -> dict[str, set[str]]:
-    """Topic → AGS of Kommunen already in a shared project on it (joined or invited, any status)."""
-    stmt = (
-        sa.select(SharedProject.thema, Kommune.ags)
+@dataclass(frozen=True)
+class SharedProjectState:
+    """What the engine needs to know about the stored shared projects."""
+
+    # Topic → AGS of Kommunen already in a shared project on it (lead, joined or invited, any status).
+    in_project: dict[str, set[str]]
+    # The projects not closed, which nearby Kommunen are proposed to join.
+    open_projects: list[OpenProject]
+
+
+def shared_project_state() -> SharedProjectState:
+    """Who is in which shared project, and the open projects with their lead and joined members."""
+    member_stmt = (
+        sa.select(SharedProject.id, SharedProject.thema, Kommune.ags, SharedProjectMember.status)
         .join(SharedProjectMember, SharedProjectMember.project_id == SharedProject.id)
         .join(Kommune, Kommune.id == SharedProjectMember.kommune_id)
     )
-    lead_stmt = sa.select(SharedProject.thema, Kommune.ags).join(
-        Kommune, Kommune.id == SharedProject.lead_kommune_id
+    lead_stmt = (
+        sa.select(SharedProject.id, SharedProject.thema, SharedProject.status, SharedProject.titel, Kommune)
+        .join(Kommune, Kommune.id == SharedProject.lead_kommune_id)
+        .order_by(SharedProject.id)
     )
-    result: dict[str, set[str]] = {}
-    for thema, ags in [*db.session.execute(stmt), *db.session.execute(lead_stmt)]:
-        result.setdefault(thema, set()).add(ags)
-    return result
+    in_project: dict[str, set[str]] = {}
+    joined: dict[int, set[str]] = {}
+    for pid, thema, ags, member_status in db.session.execute(member_stmt):
+        in_project.setdefault(thema, set()).add(ags)
+        if member_status == "beigetreten":
+            joined.setdefault(pid, set()).add(ags)
+    open_projects = []
+    for pid, thema, status, titel, lead in db.session.execute(lead_stmt):
+        in_project.setdefault(thema, set()).add(lead.ags)
+        if status != "abgeschlossen":
+            members = tuple(sorted(joined.get(pid, set()) | {lead.ags}))
+            open_projects.append(OpenProject(pid, thema, titel, lead.ags, lead.short_name, members))
+    return SharedProjectState(in_project, open_projects)
+
+
+def shared_project_ags(kommune_ids: Collection[int] | None = None) -> dict[str, set[str]]:
+    """Topic → AGS of Kommunen already in a shared project on it (joined or invited, any status)."""
+    return shared_project_state().in_project
 
 
 def compute_proposals(topics: Iterable[str] | None = None) -> tuple[LoadedStates, list[EngineProposal]]:
-    """Run the engine over all profiles, leaving out Kommunen already in a shared project on the topic."""
+    """Run the engine over all profiles: Kommunen in a shared project on the topic are left out, those
+    near an open project on it are proposed to join it."""
     loaded = load_states()
     topic_list = list(topics) if topics is not None else None
     if loaded.states.n == 0:
         return loaded, []
-    proposals = propose_projects(loaded.states, topic_list, in_shared_project=shared_project_ags())
+    shared = shared_project_state()
+    proposals = propose_projects(
+        loaded.states, topic_list, in_shared_project=shared.in_project, open_projects=shared.open_projects
+    )
     return loaded, proposals
 
 
@@ -163,6 +195,12 @@ def recompute() -> dict[str, int]:
     loaded, proposals = compute_proposals()
     duplications = duplication_by_kreis_and_land(loaded)
     ids = {ags: k.id for ags, k in loaded.kommunen.items()}
+    # The lead of an existing project need not have a profile.
+    missing = {p.lead_ags for p in proposals} - ids.keys()
+    if missing:
+        ids.update(
+            db.session.execute(sa.select(Kommune.ags, Kommune.id).where(Kommune.ags.in_(missing))).all()
+        )
     now = utcnow()
     try:
         db.session.execute(sa.delete(ProjectProposalMember))
@@ -172,6 +210,7 @@ def recompute() -> dict[str, int]:
             row = ProjectProposal(
                 thema=p.thema,
                 lead_kommune_id=ids[p.lead_ags],
+                shared_project_id=p.existing_project_id,
                 explanation_de=p.explanation_de,
                 span_km=p.span_km,
                 score=p.score,
@@ -207,7 +246,10 @@ def recompute() -> dict[str, int]:
 
 
 def proposals_for(kommune_ids: Collection[int], thema: str | None = None) -> list[ProjectProposal]:
-    """Stored proposals in which one of the Kommunen is a member, best first."""
+    """Stored proposals in which one of the Kommunen is a member and which are still current for them.
+
+    Proposals to join an existing project come first; best first within each kind.
+    """
     if not kommune_ids:
         return []
     stmt = (
@@ -223,12 +265,33 @@ def proposals_for(kommune_ids: Collection[int], thema: str | None = None) -> lis
         .options(
             selectinload(ProjectProposal.entries).selectinload(ProjectProposalMember.kommune),
             selectinload(ProjectProposal.lead),
+            selectinload(ProjectProposal.shared_project).selectinload(SharedProject.members),
+            selectinload(ProjectProposal.shared_project).selectinload(SharedProject.lead),
         )
-        .order_by(ProjectProposal.score.desc(), ProjectProposal.thema, ProjectProposal.id)
+        .order_by(
+            ProjectProposal.shared_project_id.is_(None),
+            ProjectProposal.score.desc(),
+            ProjectProposal.thema,
+            ProjectProposal.id,
+        )
     )
     if thema:
         stmt = stmt.where(ProjectProposal.thema == thema)
-    return list(db.session.scalars(stmt))
+    return [p for p in db.session.scalars(stmt) if is_current(p, kommune_ids)]
+
+
+def is_current(proposal: ProjectProposal, kommune_ids: Collection[int]) -> bool:
+    """Whether a stored proposal still holds for these Kommunen.
+
+    Proposals are stored nightly; a proposal to join a project no longer holds once the project is
+    closed or every one of these Kommunen named in it has joined.
+    """
+    project = proposal.shared_project
+    if proposal.shared_project_id is None:
+        return True
+    if project is None or project.is_closed:
+        return False
+    return any(k.id in kommune_ids and not project.has_joined(k.id) for k in proposal.member_kommunen)
 
 
 def duplications_for_kreis(kreis_ags: str) -> list[ProjectDuplication]:

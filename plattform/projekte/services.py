@@ -92,9 +92,26 @@ def propose_project(
 def may_create_from(
     proposal: ProjectProposal, *, is_admin: bool, acting: set[int], coordinated: set[int]
 ) -> bool:
-    """Who may turn a proposal into a project: an officer of a member, the lead's coordination, admins."""
+    """Who may turn a proposal into a project: an officer of a member, the lead's coordination, admins.
+
+    Nobody, when the proposal is to join an existing project: a second project would split the work.
+    """
+    if proposal.shared_project_id is not None:
+        return False
     members = {k.id for k in proposal.member_kommunen}
     return is_admin or bool(members & acting) or proposal.lead_kommune_id in coordinated
+
+
+def may_join_from(proposal: ProjectProposal, kommunen: list[Kommune]) -> list[Kommune]:
+    """Which of the given Kommunen (those the user acts for) can join the project a proposal points to.
+
+    They must be named in the proposal and not have joined yet; none once the project is closed.
+    """
+    project = proposal.shared_project
+    if project is None or project.is_closed:
+        return []
+    named = {k.id for k in proposal.member_kommunen}
+    return [k for k in kommunen if k.id in named and not project.has_joined(k.id)]
 
 
 def create_from_proposal(
@@ -107,6 +124,10 @@ def create_from_proposal(
     Kommune becomes a member without one of its own officers agreeing. The proposal row is removed:
     its Kommunen now work on the topic together and the next recompute leaves them out.
     """
+    if proposal.shared_project_id is not None:
+        raise ProjectError(
+            _("Zu diesem Vorschlag gibt es schon ein gemeinsames Projekt. Bitte treten Sie ihm bei.")
+        )
     member_ids = [k.id for k in proposal.member_kommunen]
     if acting_kommune_id is not None and acting_kommune_id not in member_ids:
         raise ProjectError(_("Ihre Kommune gehört nicht zu diesem Vorschlag."))

@@ -26,6 +26,7 @@ from plattform.projekte.services import (
     leave_project,
     list_projects,
     may_create_from,
+    may_join_from,
     propose_project,
     set_status,
 )
@@ -251,13 +252,18 @@ def vorschlaege():
     ids = {k.id for k in mine} | coordinated
     thema = request.args.get("thema") if request.args.get("thema") in TOPIC_LABELS_DE else None
     proposals = proposals_for(ids, thema)
-    forms = {}
+    forms, join_forms = {}, {}
     for p in proposals:
         allowed, creators = _may_create_from(p, mine, coordinated)
         if allowed:
             form = KommuneChoiceForm(prefix=f"v{p.id}")
             form.kommune_id.choices = [(k.id, k.name) for k in creators]
             forms[p.id] = form
+        if joiners := may_join_from(p, mine):
+            # The prefix of the join action (POST /projekte/<id>/beitreten).
+            form = KommuneChoiceForm(prefix="beitreten")
+            form.kommune_id.choices = [(k.id, k.name) for k in joiners]
+            join_forms[p.id] = form
     kreise = {k.kreis for k in mine if k.kreis is not None} | {k for k in mine if k.is_kreis}
     duplications = [
         (kreis, duplications_for_kreis(kreis.ags)) for kreis in sorted(kreise, key=lambda k: k.name)
@@ -266,6 +272,7 @@ def vorschlaege():
         "projekte/vorschlaege.html",
         proposals=proposals,
         forms=forms,
+        join_forms=join_forms,
         duplications=[(k, d) for k, d in duplications if d],
         topic_labels=TOPIC_LABELS_DE,
         thema=thema,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from plattform.core.demo import seed_demo
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
 from plattform.netzwerke.services import get_by_name
+from plattform.projekte.models import ProjectProposal, SharedProject
 from tests.a11y import assert_accessible
 from tests.factories import PASSWORD, MembershipFactory
 
@@ -141,3 +143,27 @@ def test_graph_page_fits_a_phone_screen(browser, live_server, demo):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
     context.close()
+
+
+def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, demo):
+    # The demo's open projects (E-Akte im Verbund, Open-Data-Portal) have Kommunen nearby that need
+    # the topic: they are proposed to join instead of forming a second group.
+    proposal = db.session.scalars(
+        sa.select(ProjectProposal).where(ProjectProposal.shared_project_id.is_not(None))
+    ).first()
+    assert proposal is not None
+    project_id, title = proposal.shared_project_id, proposal.shared_project.titel
+    kommune = proposal.member_kommunen[0]
+    officer = MembershipFactory(kommune=kommune).user
+    db.session.commit()
+    _login(page, officer.email, PASSWORD)
+
+    page.goto("/projekte/vorschlaege")
+    card = page.locator("article").filter(has=page.get_by_role("link", name=title))
+    assert "Zu diesem Thema gibt es schon ein gemeinsames Projekt in Ihrer Nähe" in card.inner_text()
+    assert_accessible(page)
+    card.get_by_role("button", name=re.compile(f"Dem Projekt beitreten.*{re.escape(title)}")).click()
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    assert page.get_by_text("Ihre Kommune ist dem Projekt beigetreten.").is_visible()
+    db.session.expire_all()
+    assert db.session.get(SharedProject, project_id).has_joined(kommune.id)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from matching.projekte import (
     KommuneProfile,
+    OpenProject,
     TopicStates,
     duplication_report,
     haversine_km,
@@ -182,6 +183,78 @@ def test_members_already_in_a_shared_project_are_left_out():
     assert propose_projects(states, [HUND], in_shared_project=taken) == []
     [p] = propose_projects(states, [HUND], in_shared_project={HUND: ["05358000"]})
     assert "05358000" not in p.members and len(p.members) == 7
+
+
+def _open_project(**changes) -> OpenProject:
+    """An open dog-tax project led by Aheim (05358001) with Bedorf (05358002) as member."""
+    fields = {
+        "id": 7,
+        "thema": HUND,
+        "titel": "Hundesteuer gemeinsam",
+        "lead_ags": "05358001",
+        "lead_name": "Aheim",
+        "members": ("05358001", "05358002"),
+    }
+    return OpenProject(**{**fields, **changes})
+
+
+def _around_a_project() -> list[KommuneProfile]:
+    """Aheim runs the project, Bedorf is in it; Cestadt and Dorf need it nearby, Edorf 60 km off."""
+    return [
+        kommune("05358001", "Aheim", 0, 0, strengths={HUND: 2}, projects={HUND: "laufend"}),
+        kommune("05358002", "Bedorf", 8, 0, needs={HUND: 2}),
+        kommune("05358003", "Cestadt", 16, 0, needs={HUND: 3}),
+        kommune("05358004", "Dorf", 4, 10, needs={HUND: 1}),
+        kommune("05358005", "Edorf", 68, 0, needs={HUND: 2}),
+    ]
+
+
+def test_kommunen_near_an_open_project_are_proposed_to_join_it_instead_of_a_new_group():
+    states = TopicStates.from_profiles(_around_a_project())
+    # Without the project the five would be grouped anew, Aheim and Bedorf included.
+    [alone] = propose_projects(states, [HUND], max_km=60)
+    assert {"05358001", "05358002", "05358003"} <= set(alone.members)
+    assert alone.existing_project_id is None
+
+    proposals = propose_projects(states, [HUND], max_km=60, open_projects=[_open_project()])
+    [join] = [p for p in proposals if p.existing_project_id == 7]
+    # Near a member (within both reaches), not the members themselves; Edorf is out of reach.
+    assert join.members == ("05358003", "05358004")
+    assert join.lead_ags == "05358001" and join.thema == HUND
+    assert join.explanation_de == (
+        "Zu Hundesteuer digital gibt es schon ein gemeinsames Projekt in der Nähe: „Hundesteuer gemeinsam“ "
+        "(Federführung: Aheim, 2 Mitglieder). Cestadt, Dorf können ihm beitreten, statt getrennt daran zu "
+        "arbeiten."
+    )
+    assert join.to_json()["existing_project_id"] == 7
+    # No second group: neither the project's members nor those proposed to join it are grouped anew.
+    assert [p for p in proposals if p.existing_project_id is None] == []
+
+
+def test_a_single_kommune_near_an_open_project_is_proposed_to_join_it():
+    states = TopicStates.from_profiles(_around_a_project()[:3])
+    [join] = propose_projects(states, [HUND], open_projects=[_open_project()])
+    assert join.members == ("05358003",) and join.existing_project_id == 7
+    assert "Cestadt kann ihm beitreten" in join.explanation_de
+
+
+def test_kommunen_out_of_reach_of_an_open_project_still_form_their_own_group():
+    far = [kommune(f"0535809{k}", f"Fern {k}", 100 + 8 * k, 0, needs={HUND: 2}) for k in range(3)]
+    states = TopicStates.from_profiles([*_around_a_project(), *far])
+    proposals = propose_projects(states, [HUND], open_projects=[_open_project()])
+    # Edorf, out of the project's reach, joins the group of the far ones.
+    assert sorted(((p.existing_project_id, p.members) for p in proposals), key=lambda x: x[1]) == [
+        (7, ("05358003", "05358004")),
+        (None, ("05358005", "05358090", "05358091", "05358092")),
+    ]
+
+
+def test_an_open_project_on_another_topic_changes_nothing():
+    states = TopicStates.from_profiles(_around_a_project())
+    other = _open_project(thema="e-akte")
+    assert propose_projects(states, [HUND], max_km=60, open_projects=[other]) == propose_projects(
+        states, [HUND], max_km=60
+    )
 
 
 def test_large_cluster_is_split_into_workable_groups():

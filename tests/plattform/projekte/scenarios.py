@@ -6,6 +6,7 @@ import math
 
 from matching.profiles import ProfileData, ProjectEntry
 from plattform.profile.services import save_profile
+from plattform.projekte.services import join_project, propose_project, set_status
 from tests.factories import KommuneFactory
 
 HUND = "hundesteuer-digital"
@@ -62,3 +63,25 @@ def ring_scenario(n: int = 8, spacing_km: float = 10.0):
         )
     far = [kommune_at(f"0599900{i}", f"Fernort {i}", 150 + 200 * i, 150, bedarfe={HUND: 3}) for i in range(3)]
     return kreis, ring, ring[3], far
+
+
+def open_project_scenario():
+    """Aheim leads an open dog-tax project that Bedorf joined; Cestadt, Dorf and Edorf need the topic
+    within 25 km and have no project — on their own they would make a group of three.
+
+    Returns (project, aheim, bedorf, cestadt, dorf, edorf).
+    """
+    aheim = kommune_at("05358001", "Aheim", 0, 0, staerken={HUND: 2}, projekte={HUND: "laufend"})
+    bedorf = kommune_at("05358002", "Bedorf", 8, 0, bedarfe={HUND: 2})
+    others = [
+        kommune_at(ags, name, dx, dy, bedarfe={HUND: 2})
+        for ags, name, dx, dy in (
+            ("05358003", "Cestadt", 16, 0),
+            ("05358004", "Dorf", 12, 8),
+            ("05358005", "Edorf", 20, 8),
+        )
+    ]
+    project = propose_project(aheim, HUND, "Hundesteuer gemeinsam")
+    join_project(project, bedorf.id)
+    set_status(project, "offen")
+    return (project, aheim, bedorf, *others)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from plattform.extensions import db
 from plattform.projekte.models import ProjectProposal, SharedProject
-from plattform.projekte.proposals import recompute
-from plattform.projekte.services import ProjectError, join_project, propose_project
+from plattform.projekte.proposals import proposals_for, recompute
+from plattform.projekte.services import ProjectError, close_project, join_project, propose_project
 from tests.factories import KommuneFactory, MembershipFactory, UserFactory
-from tests.plattform.projekte.scenarios import HUND, ring_scenario
+from tests.plattform.projekte.scenarios import HUND, open_project_scenario, ring_scenario
 
 
 @pytest.fixture
@@ -199,3 +201,79 @@ def test_user_without_a_kommune_cannot_propose(client, app, login):
     db.session.commit()
     login(user)
     assert client.get("/projekte/neu").status_code == 403
+
+
+# --- proposals that point to an existing project -------------------------------------------------
+
+
+def _join_form(page: str, project_id: int) -> dict[str, str]:
+    """The fields of the join form for a project on a page (fails when there is none)."""
+    match = re.search(rf'<form method="post" action="/projekte/{project_id}/beitreten".*?</form>', page, re.S)
+    assert match, "no join form on the page"
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', match.group(0)))
+
+
+def test_a_kommune_near_an_open_project_is_offered_to_join_it_and_joins_with_the_button(client, app, login):
+    project, aheim, bedorf, cestadt, *_ = open_project_scenario()
+    recompute()
+    officer = MembershipFactory(kommune=cestadt).user
+    db.session.commit()
+    login(officer)
+
+    page = client.get("/projekte/vorschlaege").text
+    assert "Zu diesem Thema gibt es schon ein gemeinsames Projekt in Ihrer Nähe:" in page
+    assert f'href="/projekte/{project.id}">Hundesteuer gemeinsam</a>' in page
+    assert "(Federführung: Aheim, 2 Mitglieder)" in page
+    assert "Dem Projekt beitreten" in page
+    # Not a separate group next to the existing project, neither with nor without Aheim and Bedorf.
+    assert "Als gemeinsames Projekt anlegen" not in page
+    proposals = proposals_for({cestadt.id})
+    assert [p.shared_project_id for p in proposals] == [project.id]
+    assert all(p.shared_project_id == project.id for p in db.session.query(ProjectProposal))
+    assert not any({aheim.id, bedorf.id} & {k.id for k in p.member_kommunen} for p in proposals)
+
+    response = client.post(f"/projekte/{project.id}/beitreten", data=_join_form(page, project.id))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/projekte/{project.id}")
+    assert _reload(project.id).member_for(cestadt.id).status == "beigetreten"
+    # Once a member it is not asked to join again.
+    assert "Dem Projekt beitreten" not in client.get("/projekte/vorschlaege").text
+
+
+def test_a_proposal_to_join_cannot_be_turned_into_a_second_project(client, app, login):
+    project, *_, cestadt, _dorf, _edorf = open_project_scenario()
+    recompute()
+    officer = MembershipFactory(kommune=cestadt).user
+    db.session.commit()
+    login(officer)
+    proposal = db.session.query(ProjectProposal).one()
+    assert proposal.shared_project_id == project.id
+    assert client.post(f"/projekte/vorschlaege/{proposal.id}/anlegen").status_code == 403
+    assert db.session.query(SharedProject).count() == 1
+
+
+def test_a_closed_project_is_not_offered(client, app, login):
+    project, *_, cestadt, _dorf, _edorf = open_project_scenario()
+    close_project(project, "Hundesteuer läuft online.", nachnutzung=True)
+    recompute()
+    officer = MembershipFactory(kommune=cestadt).user
+    db.session.commit()
+    login(officer)
+    page = client.get("/projekte/vorschlaege").text
+    assert "Zu diesem Thema gibt es schon ein gemeinsames Projekt" not in page
+    assert f"/projekte/{project.id}/beitreten" not in page
+    # The three that need it form their own group again.
+    [proposal] = proposals_for({cestadt.id})
+    assert proposal.shared_project_id is None
+    assert "Als gemeinsames Projekt anlegen" in page
+
+
+def test_a_stored_offer_lapses_when_the_project_is_closed_afterwards(client, app, login):
+    project, *_, cestadt, _dorf, _edorf = open_project_scenario()
+    recompute()
+    close_project(project, "Hundesteuer läuft online.", nachnutzung=False)
+    officer = MembershipFactory(kommune=cestadt).user
+    db.session.commit()
+    login(officer)
+    page = client.get("/projekte/vorschlaege").text
+    assert "Zu diesem Thema gibt es schon ein gemeinsames Projekt" not in page
+    assert f"/projekte/{project.id}/beitreten" not in page
