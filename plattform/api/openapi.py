@@ -75,6 +75,23 @@ AGS = {
     "description": "8-stelliger AGS oder 5-stelliger Kreisschlüssel",
 }
 
+# The fields of a Kommune in the list; the detail view adds its own.
+KOMMUNE_FIELDS = {
+    "ags": AGS,
+    "name": {"type": "string"},
+    "short_name": {"type": "string"},
+    "ebene": {"type": "string", "enum": ["gemeinde", "kreis"]},
+    "kind": {"type": "string"},
+    "kind_label": {"type": "string"},
+    "land": {"type": "string", "pattern": "^[0-9]{2}$"},
+    "land_name": {"type": "string"},
+    "kreis_ags": _nullable({"type": "string"}),
+    "population": _nullable({"type": "integer"}),
+    "lat": _nullable({"type": "number"}),
+    "lon": _nullable({"type": "number"}),
+    "active": {"type": "boolean"},
+}
+
 SCHEMAS: dict[str, dict] = {
     "Problem": {
         "type": "object",
@@ -95,38 +112,12 @@ SCHEMAS: dict[str, dict] = {
     },
     "KommuneRef": _obj({"ags": AGS, "name": {"type": "string"}}),
     "Kommune": _obj(
-        {
-            "ags": AGS,
-            "name": {"type": "string"},
-            "short_name": {"type": "string"},
-            "ebene": {"type": "string", "enum": ["gemeinde", "kreis"]},
-            "kind": {"type": "string"},
-            "kind_label": {"type": "string"},
-            "land": {"type": "string", "pattern": "^[0-9]{2}$"},
-            "land_name": {"type": "string"},
-            "kreis_ags": _nullable({"type": "string"}),
-            "population": _nullable({"type": "integer"}),
-            "lat": _nullable({"type": "number"}),
-            "lon": _nullable({"type": "number"}),
-            "active": {"type": "boolean"},
-        },
+        KOMMUNE_FIELDS,
         description="Eine Kommune des amtlichen Verzeichnisses (Destatis GV-ISys).",
     ),
     "KommuneDetail": _obj(
         {
-            "ags": AGS,
-            "name": {"type": "string"},
-            "short_name": {"type": "string"},
-            "ebene": {"type": "string", "enum": ["gemeinde", "kreis"]},
-            "kind": {"type": "string"},
-            "kind_label": {"type": "string"},
-            "land": {"type": "string", "pattern": "^[0-9]{2}$"},
-            "land_name": {"type": "string"},
-            "kreis_ags": _nullable({"type": "string"}),
-            "population": _nullable({"type": "integer"}),
-            "lat": _nullable({"type": "number"}),
-            "lon": _nullable({"type": "number"}),
-            "active": {"type": "boolean"},
+            **KOMMUNE_FIELDS,
             "kreis": _nullable(_ref("KommuneRef")),
             "area_km2": _nullable({"type": "number"}),
             "plz": _nullable({"type": "string"}),
@@ -543,7 +534,66 @@ def _op(
     return operation
 
 
+def _query(name: str, schema: dict, description: str | None = None) -> dict:
+    param: dict[str, Any] = {"name": name, "in": "query"}
+    if description:
+        param["description"] = description
+    param["schema"] = schema
+    return param
+
+
+def _list_op(
+    op_id: str,
+    summary: str,
+    *,
+    tag: str,
+    security: list,
+    description: str,
+    page: str,
+    page_description: str,
+    filters: list | None = None,
+    errors: tuple[int, ...] = (),
+) -> dict:
+    """A GET of a paged collection: its filters, then page and per_page; answers one page (schema
+    ``page``, with the Link header) or 422 for a bad filter or page."""
+    return _op(
+        op_id,
+        summary,
+        tag=tag,
+        security=security,
+        description=description,
+        parameters=[*(filters or []), _param("page"), _param("per_page")],
+        responses={**_ok(page, page_description, paged=True), **_errors(401, 422, *errors)},
+    )
+
+
 WRITE = "Braucht ein Token mit dem Umfang „schreiben“."
+# What a JSON request body can be refused for: not JSON, too large, not application/json, invalid.
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def _write_op(
+    op_id: str,
+    summary: str,
+    *,
+    tag: str,
+    description: str,
+    ok: dict,
+    errors: tuple[int, ...] = (),
+    body: str | None = None,
+) -> dict:
+    """An operation that changes data: a token with the write scope (the description says so), and
+    with a JSON body the errors of a body too."""
+    return _op(
+        op_id,
+        summary,
+        tag=tag,
+        security=TOKEN,
+        description=f"{description} {WRITE}",
+        body=body,
+        responses={**ok, **_errors(401, 403, *errors, *(BODY_ERRORS if body else ()))},
+    )
+
 
 PATHS: dict[str, dict] = {
     "/ich": {
@@ -557,35 +607,27 @@ PATHS: dict[str, dict] = {
         )
     },
     "/kommunen": {
-        "get": _op(
+        "get": _list_op(
             "searchKommunen",
             "Kommunen suchen",
             tag="Kommunen",
             security=PUBLIC,
             description="Nach Name, AGS-Anfang oder PLZ; gefiltert nach Land und Kreis. Öffentlich.",
-            parameters=[
-                {
-                    "name": "q",
-                    "in": "query",
-                    "description": "Name, AGS-Anfang oder Postleitzahl",
-                    "schema": {"type": "string", "maxLength": SEARCH_MAX, "pattern": PLAIN_TEXT_PATTERN},
-                },
-                {
-                    "name": "land",
-                    "in": "query",
-                    "description": "Landesschlüssel, 2 Ziffern (05 = NRW)",
-                    "schema": {"type": "string", "pattern": "^[0-9]{2}$"},
-                },
-                {
-                    "name": "kreis",
-                    "in": "query",
-                    "description": "Kreisschlüssel, 5 Ziffern",
-                    "schema": {"type": "string", "pattern": "^[0-9]{5}$"},
-                },
-                _param("page"),
-                _param("per_page"),
+            filters=[
+                _query(
+                    "q",
+                    {"type": "string", "maxLength": SEARCH_MAX, "pattern": PLAIN_TEXT_PATTERN},
+                    "Name, AGS-Anfang oder Postleitzahl",
+                ),
+                _query(
+                    "land",
+                    {"type": "string", "pattern": "^[0-9]{2}$"},
+                    "Landesschlüssel, 2 Ziffern (05 = NRW)",
+                ),
+                _query("kreis", {"type": "string", "pattern": "^[0-9]{5}$"}, "Kreisschlüssel, 5 Ziffern"),
             ],
-            responses={**_ok("KommunePage", "Eine Seite Kommunen", paged=True), **_errors(401, 422)},
+            page="KommunePage",
+            page_description="Eine Seite Kommunen",
         )
     },
     "/kommunen/{ags}": {
@@ -608,81 +650,59 @@ PATHS: dict[str, dict] = {
             description="Der öffentliche Teil: Typ, Ziele, Stärken, Bedarfe, Projekte. 404 ohne Profil.",
             responses={**_ok("Profile", "Das Profil"), **_errors(401, 404)},
         ),
-        "put": _op(
+        "put": _write_op(
             "putProfile",
             "Profil einer Kommune schreiben",
             tag="Profile",
-            security=TOKEN,
             description=(
                 "Ersetzt das ganze Profil (Format aus DESIGN.md). Nur für Kommunen, deren Profil Sie "
-                "bearbeiten dürfen (Mitglieder, Koordination, Administration). " + WRITE
+                "bearbeiten dürfen (Mitglieder, Koordination, Administration)."
             ),
             body="ProfileInput",
-            responses={
-                **_ok("Profile", "Das gespeicherte Profil"),
-                **_errors(400, 401, 403, 404, 413, 415, 422),
-            },
+            ok=_ok("Profile", "Das gespeicherte Profil"),
+            errors=(404,),
         ),
     },
     "/kommunen/{ags}/vorschlaege": {
         "parameters": [_param("ags")],
-        "get": _op(
+        "get": _list_op(
             "getSuggestions",
             "Partnervorschläge einer Kommune",
             tag="Vorschläge",
             security=TOKEN,
             description="Nur für Kommunen, für die Sie handeln. Bestes zuerst.",
-            parameters=[_param("page"), _param("per_page")],
-            responses={**_ok("SuggestionPage", "Die Vorschläge", paged=True), **_errors(401, 403, 404, 422)},
+            page="SuggestionPage",
+            page_description="Die Vorschläge",
+            errors=(403, 404),
         ),
     },
     "/kontaktanfragen": {
-        "get": _op(
+        "get": _list_op(
             "listContactRequests",
             "Kontaktanfragen Ihrer Kommunen",
             tag="Kontaktanfragen",
             security=TOKEN,
             description="Ein- und ausgehende Anfragen der Kommunen, für die Sie handeln; neueste zuerst.",
-            parameters=[
-                {
-                    "name": "kommune",
-                    "in": "query",
-                    "description": "Nur diese Ihrer Kommunen (AGS)",
-                    "schema": AGS,
-                },
-                {
-                    "name": "richtung",
-                    "in": "query",
-                    "schema": {
-                        "type": "string",
-                        "enum": ["eingehend", "ausgehend", "alle"],
-                        "default": "alle",
-                    },
-                },
-                {
-                    "name": "status",
-                    "in": "query",
-                    "schema": {"type": "string", "enum": list(REQUEST_STATUSES)},
-                },
-                _param("page"),
-                _param("per_page"),
+            filters=[
+                _query("kommune", AGS, "Nur diese Ihrer Kommunen (AGS)"),
+                _query(
+                    "richtung",
+                    {"type": "string", "enum": ["eingehend", "ausgehend", "alle"], "default": "alle"},
+                ),
+                _query("status", {"type": "string", "enum": list(REQUEST_STATUSES)}),
             ],
-            responses={
-                **_ok("ContactRequestPage", "Eine Seite Anfragen", paged=True),
-                **_errors(401, 403, 422),
-            },
+            page="ContactRequestPage",
+            page_description="Eine Seite Anfragen",
+            errors=(403,),
         ),
-        "post": _op(
+        "post": _write_op(
             "createContactRequest",
             "Kontaktanfrage senden",
             tag="Kontaktanfragen",
-            security=TOKEN,
-            description="Im Namen einer Ihrer Kommunen an eine andere. " + WRITE,
+            description="Im Namen einer Ihrer Kommunen an eine andere.",
             body="ContactRequestInput",
-            responses={
-                **_ok("ContactRequest", "Die Anfrage ist gesendet", status="201"),
-                **_errors(400, 401, 403, 409, 413, 415, 422),
-            },
+            ok=_ok("ContactRequest", "Die Anfrage ist gesendet", status="201"),
+            errors=(409,),
         ),
     },
     "/kontaktanfragen/{id}": {
@@ -698,55 +718,50 @@ PATHS: dict[str, dict] = {
     },
     "/kontaktanfragen/{id}/annehmen": {
         "parameters": [_param("id")],
-        "post": _op(
+        "post": _write_op(
             "acceptContactRequest",
             "Kontaktanfrage annehmen",
             tag="Kontaktanfragen",
-            security=TOKEN,
-            description="Nur die angefragte Seite; beide werden Lernpartner. " + WRITE,
-            responses={**_ok("ContactRequest", "Angenommen"), **_errors(401, 403, 404, 409)},
+            description="Nur die angefragte Seite; beide werden Lernpartner.",
+            ok=_ok("ContactRequest", "Angenommen"),
+            errors=(404, 409),
         ),
     },
     "/kontaktanfragen/{id}/ablehnen": {
         "parameters": [_param("id")],
-        "post": _op(
+        "post": _write_op(
             "declineContactRequest",
             "Kontaktanfrage ablehnen",
             tag="Kontaktanfragen",
-            security=TOKEN,
-            description="Nur die angefragte Seite; das Paar wird nicht mehr vorgeschlagen. " + WRITE,
-            responses={**_ok("ContactRequest", "Abgelehnt"), **_errors(401, 403, 404, 409)},
+            description="Nur die angefragte Seite; das Paar wird nicht mehr vorgeschlagen.",
+            ok=_ok("ContactRequest", "Abgelehnt"),
+            errors=(404, 409),
         ),
     },
     "/kontaktanfragen/{id}/zurueckziehen": {
         "parameters": [_param("id")],
-        "post": _op(
+        "post": _write_op(
             "withdrawContactRequest",
             "Kontaktanfrage zurückziehen",
             tag="Kontaktanfragen",
-            security=TOKEN,
-            description="Nur die anfragende Seite, solange die Anfrage offen ist. " + WRITE,
-            responses={**_ok("ContactRequest", "Zurückgezogen"), **_errors(401, 403, 404, 409)},
+            description="Nur die anfragende Seite, solange die Anfrage offen ist.",
+            ok=_ok("ContactRequest", "Zurückgezogen"),
+            errors=(404, 409),
         ),
     },
     "/projekte": {
-        "get": _op(
+        "get": _list_op(
             "listProjects",
             "Gemeinsame Projekte",
             tag="Projekte",
             security=PUBLIC,
             description="Alle gemeinsamen Projekte, neueste zuerst. Öffentlich.",
-            parameters=[
-                {
-                    "name": "status",
-                    "in": "query",
-                    "schema": {"type": "string", "enum": list(SHARED_PROJECT_STATUSES)},
-                },
-                {"name": "thema", "in": "query", "schema": {"type": "string", "enum": list(TOPIC_SLUGS)}},
-                _param("page"),
-                _param("per_page"),
+            filters=[
+                _query("status", {"type": "string", "enum": list(SHARED_PROJECT_STATUSES)}),
+                _query("thema", {"type": "string", "enum": list(TOPIC_SLUGS)}),
             ],
-            responses={**_ok("ProjectPage", "Eine Seite Projekte", paged=True), **_errors(401, 422)},
+            page="ProjectPage",
+            page_description="Eine Seite Projekte",
         )
     },
     "/projekte/{id}": {
@@ -761,37 +776,37 @@ PATHS: dict[str, dict] = {
     },
     "/projekte/{id}/beitreten": {
         "parameters": [_param("id")],
-        "post": _op(
+        "post": _write_op(
             "joinProject",
             "Einem Projekt beitreten",
             tag="Projekte",
-            security=TOKEN,
-            description="Für eine Ihrer Kommunen (nimmt auch eine Einladung an). " + WRITE,
+            description="Für eine Ihrer Kommunen (nimmt auch eine Einladung an).",
             body="ProjectMembershipInput",
-            responses={**_ok("Project", "Beigetreten"), **_errors(400, 401, 403, 404, 409, 413, 415, 422)},
+            ok=_ok("Project", "Beigetreten"),
+            errors=(404, 409),
         ),
     },
     "/projekte/{id}/verlassen": {
         "parameters": [_param("id")],
-        "post": _op(
+        "post": _write_op(
             "leaveProject",
             "Ein Projekt verlassen",
             tag="Projekte",
-            security=TOKEN,
-            description="Für eine Ihrer Kommunen; die federführende Kommune übergibt vorher. " + WRITE,
+            description="Für eine Ihrer Kommunen; die federführende Kommune übergibt vorher.",
             body="ProjectMembershipInput",
-            responses={**_ok("Project", "Ausgetreten"), **_errors(400, 401, 403, 404, 409, 413, 415, 422)},
+            ok=_ok("Project", "Ausgetreten"),
+            errors=(404, 409),
         ),
     },
     "/netzwerke": {
-        "get": _op(
+        "get": _list_op(
             "listNetworks",
             "Ihre Netzwerke",
             tag="Netzwerke",
             security=TOKEN,
             description="Netzwerke, denen Ihre Kommunen angehören oder die Sie koordinieren.",
-            parameters=[_param("page"), _param("per_page")],
-            responses={**_ok("NetworkPage", "Eine Seite Netzwerke", paged=True), **_errors(401, 422)},
+            page="NetworkPage",
+            page_description="Eine Seite Netzwerke",
         )
     },
     "/netzwerke/{id}/graph": {

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from matching.profiles import profile_to_dict
-from matching.typology import TypeTestError, classify
-from matching.vocabulary import TOPIC_LABELS_DE, TYPE_LABELS_DE
+from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.api.services import as_utc
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.models import ContactRequest
 from plattform.kontakte.services import ContactPerson
 from plattform.netzwerke.models import Netzwerk
 from plattform.profile.models import Profile
-from plattform.profile.services import profile_to_data
+from plattform.profile.services import profile_to_data, profile_type_label
 from plattform.projekte.models import SharedProject
 
 
@@ -64,23 +63,12 @@ def kommune_detail(
     }
 
 
-def _type_label(profile: Profile) -> str | None:
-    if not profile.typ:
-        return None
-    if profile.ziele:
-        try:
-            return classify(profile.ziele).label_de
-        except TypeTestError:
-            pass
-    return TYPE_LABELS_DE.get(profile.typ, profile.typ)
-
-
 def profile_public(profile: Profile) -> dict:
     """The public part of a profile: what the Kommune page shows, in the DESIGN.md format."""
     return {
         "kommune": kommune_ref(profile.kommune),
         "typ": profile.typ,
-        "typ_label": _type_label(profile),
+        "typ_label": profile_type_label(profile),
         "geschaetzt": bool(profile.estimated),
         "demodaten": bool(profile.is_demo),
         "aktualisiert_am": iso(profile.updated_at),

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from matching.coldstart import estimate_profile
 from matching.profiles import ProfileData, ProjectEntry
-from matching.typology import TypeResult, classify
+from matching.typology import TypeResult, TypeTestError, classify
+from matching.vocabulary import TYPE_LABELS_DE
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, utcnow
 from plattform.profile.formats import ProfileImportError, read_profiles_located, write_profiles
@@ -121,6 +122,18 @@ def _apply_type(profile: Profile, result: TypeResult) -> None:
     profile.typ = result.typ
     profile.typ_confidence = result.confidence
     profile.typ_mixed_with = result.second if result.mixed else None
+
+
+def profile_type_label(profile: Profile | None) -> str | None:
+    """'Die Optimierer', or the mixed label, of a stored profile (web page and API)."""
+    if profile is None or not profile.typ:
+        return None
+    if profile.ziele:
+        try:
+            return classify(profile.ziele).label_de
+        except TypeTestError:
+            pass
+    return TYPE_LABELS_DE.get(profile.typ, profile.typ)
 
 
 def apply_type_test(kommune: Kommune, ranked_goals: list[str], user_id: int | None = None) -> TypeResult:

@@ -68,6 +68,7 @@ from plattform.profile.services import (
     export_profile_file,
     get_profile,
     import_profile_file,
+    profile_type_label,
     save_profile,
 )
 from plattform.profile.uploads import check_upload, upload_limit_mb
@@ -453,22 +454,10 @@ def bearbeiten(ags: str):
             failed=getattr(form, "failed_fields", []),
             strength_name=strength_field_name,
             need_name=need_field_name,
-            type_label=_profile_type_label(profile),
+            type_label=profile_type_label(profile),
         ),
         status,
     )
-
-
-def _profile_type_label(profile: Profile | None) -> str | None:
-    """'Die Optimierer', or the mixed label, of a stored profile."""
-    if profile is None or not profile.typ:
-        return None
-    if profile.ziele:
-        try:
-            return classify(profile.ziele).label_de
-        except TypeTestError:
-            pass
-    return TYPE_LABELS_DE.get(profile.typ, profile.typ)
 
 
 # --------------------------------------------------------------------------- Kommune page section
@@ -498,7 +487,7 @@ def profile_section(kommune: Kommune) -> dict | None:
         if items:
             rows.append((group, items))
     context.update(
-        type_label=_profile_type_label(profile),
+        type_label=profile_type_label(profile),
         type_motto=TYPE_MOTTOS_DE.get(profile.typ or ""),
         topic_groups=rows,
         strength_words=STRENGTH_WORDS,
