@@ -75,6 +75,8 @@ def _app(url: str, folder: Path, queue: str):
                 "broker_url": REDIS_URL,
                 "result_backend": REDIS_URL,
                 "task_default_queue": queue,
+                # as the workers (CELERY_QUEUE=queue): their results are stored under the queue's name
+                "result_backend_transport_options": {"global_keyprefix": f"{queue}:"},
             },
         }
     )
@@ -273,26 +275,6 @@ def _events(logs: list[Path]) -> list[tuple[float, str, str, float | None]]:
     return sorted(out)
 
 
-def forget_results(logs: list[Path]) -> None:
-    """Delete the stored results of the tasks in the logs (the blocks' are ~5 MB each; they would
-    otherwise stay in Redis for a day: clean_redis_queue only removes the queue's own keys)."""
-    import redis
-
-    from tests.services import REDIS_URL
-
-    ids = {
-        m["id"]
-        for log in logs
-        if log.exists()
-        for m in map(LOG_LINE.match, log.read_text().splitlines())
-        if m
-    }
-    client = redis.Redis.from_url(REDIS_URL)
-    for task_id in ids:
-        client.delete(f"celery-task-meta-{task_id}")
-    client.close()
-
-
 def timeline(sent: float, logs: list[Path]) -> dict:
     """The run's phases from the log lines, in seconds after the task was sent."""
     ev = _events(logs)
@@ -347,7 +329,6 @@ def one_run(url: str, folder: Path, queue: str, workers: int, block_rows: int, t
             sa.text("TRUNCATE suggestion, suggestion_run_arrays, matching_state, suggestion_run")
         )
         db.session.commit()
-        stack.callback(forget_results, logs)  # after the workers stopped
         procs = [stack.enter_context(celery_worker(env, queue, log, concurrency=1)) for log in logs]
         load_before = os.getloadavg()
         sent = time.time()

@@ -35,6 +35,7 @@ def load_config(overrides: dict | None = None) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     broker = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
     result_backend = os.environ.get("CELERY_RESULT_BACKEND")
+    queue = os.environ.get("CELERY_QUEUE", "kommunalmatch")
     if not result_backend:
         if broker.startswith("redis://"):
             result_backend = broker
@@ -62,7 +63,10 @@ def load_config(overrides: dict | None = None) -> dict:
             "timezone": "Europe/Berlin",
             "enable_utc": True,
             "task_always_eager": _bool("CELERY_TASK_ALWAYS_EAGER"),
-            "task_default_queue": os.environ.get("CELERY_QUEUE", "kommunalmatch"),
+            "task_default_queue": queue,
+            # Result keys carry the queue's name: installations (and test runs) sharing one Redis
+            # keep apart, and everything of one queue can be found and removed together.
+            "result_backend_transport_options": {"global_keyprefix": f"{queue}:"},
         },
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import wtforms
 from markupsafe import Markup, escape
-from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import Select
 
 
@@ -24,23 +23,7 @@ class OptionListSelect(Select):
         return Markup(f'<option{selected} value="{escape(choice.value)}">{label}</option>')
 
 
-def _as_select_choices(choices):
-    """(value, label) pairs as SelectChoice: WTForms deprecates tuples (removed in 3.4). Callables
-    and dicts pass unchanged."""
-    if choices is None or callable(choices) or isinstance(choices, dict):
-        return choices
-    return [c if isinstance(c, SelectChoice) else SelectChoice.from_input(c) for c in choices]
-
-
 class SelectField(wtforms.SelectField):
-    """The platform's select field: WTForms' own with the faster option rendering, taking choices
-    as (value, label) pairs as well as SelectChoice."""
+    """The platform's select field: WTForms' own with the faster option rendering."""
 
     widget = OptionListSelect()
-
-    def __init__(self, *args, choices=None, **kwargs):
-        super().__init__(*args, choices=_as_select_choices(choices), **kwargs)
-
-    @wtforms.SelectField.choices.setter
-    def choices(self, value):
-        wtforms.SelectField.choices.fset(self, _as_select_choices(value))
