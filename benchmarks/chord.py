@@ -187,21 +187,11 @@ def prepare(url: str, folder: Path, queue: str, n: int, seed: int) -> dict:
 
 def _write_profiles(conn, kommunen: list, seed: int, now: datetime) -> None:
     """A drawn profile (matching.synthetic) for each Kommune, written with COPY (no projects)."""
-    from matching.synthetic import KommuneFacts, draw_profiles
+    from benchmarks.recompute import kommune_facts
+    from matching.synthetic import draw_profiles
     from matching.typology import classify
 
-    facts = [
-        KommuneFacts(
-            ags=k.ags,
-            kind="kreis"
-            if k.ebene == "kreis"
-            else ("gemeinde" if k.kind in ("gemeinde", "markt") else "stadt"),
-            population=k.population or 1,
-            lat=k.lat if k.lat is not None else 51.0,
-            lon=k.lon if k.lon is not None else 10.0,
-        )
-        for k in kommunen
-    ]  # as benchmarks.recompute.prepare draws them
+    facts = kommune_facts(kommunen)  # as benchmarks.recompute.prepare draws them
     profiles = draw_profiles(facts, seed)
     with (
         conn.cursor() as cur,

@@ -40,7 +40,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchmarks.recompute import FULL_DIRECTORY, PROJECT_ROOT, database, prepare
+from benchmarks.recompute import FULL_DIRECTORY, PROJECT_ROOT, bench_app, database, prepare
 
 LUA = Path(__file__).resolve().parent / "load" / "rotate.lua"
 PASSWORD = "Last-Test-Passwort-2026"
@@ -50,28 +50,12 @@ API_TODO = "TODO(api): plattform.api is not in this checkout; the API line was n
 # ------------------------------------------------------------------------------------ set-up
 
 
-def _app(url: str, folder: Path):
-    from plattform import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_DIR": str(folder),
-            "CELERY": {
-                "task_always_eager": True,
-                "broker_url": "memory://",
-                "result_backend": "cache+memory://",
-            },
-        }
-    )
-
-
 def recompute(url: str, folder: Path) -> dict:
     """One full recompute in this process (the suggestions the dashboard reads)."""
     from plattform.extensions import db
     from plattform.vorschlaege.services import recompute_full
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     with app.app_context():
         summary = recompute_full().as_dict()
         db.session.remove()
@@ -89,7 +73,7 @@ def create_users(url: str, folder: Path, count: int) -> list[tuple[str, int]]:
     from plattform.kommunen.models import Kommune, utcnow
     from plattform.kommunen.services import matchable_filter
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     with app.app_context():
         gemeinden = db.session.scalars(
             sa.select(Kommune.id).where(matchable_filter(), Kommune.ebene == "gemeinde").order_by(Kommune.id)
@@ -154,7 +138,7 @@ def create_api_tokens(url: str, folder: Path, users: list[tuple[str, int]]) -> l
     from plattform.extensions import db
     from plattform.kommunen.models import Kommune
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     lines = []
     with app.app_context():
         by_email = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.like("last%")))}
@@ -176,7 +160,7 @@ def request_lines(url: str, folder: Path) -> tuple[list[str], list[str]]:
     from plattform.extensions import db
     from plattform.kommunen.models import Kommune, Land
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     with app.app_context():
         laender = db.session.scalars(sa.select(Land.schluessel).order_by(Land.schluessel)).all()
         names = db.session.scalars(

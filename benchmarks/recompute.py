@@ -47,7 +47,8 @@ def database(kind: str, folder: Path):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _app(url: str, folder: Path):
+def bench_app(url: str, folder: Path):
+    """The app on the benchmark database, Celery eager in this process."""
     from plattform import create_app
 
     return create_app(
@@ -63,34 +64,41 @@ def _app(url: str, folder: Path):
     )
 
 
+def kommune_facts(kommunen) -> list:
+    """What matching.synthetic draws a profile from, for directory rows (or rows shaped like them)."""
+    from matching.synthetic import KommuneFacts
+
+    return [
+        KommuneFacts(
+            ags=k.ags,
+            kind="kreis"
+            if k.ebene == "kreis"
+            else ("gemeinde" if k.kind in ("gemeinde", "markt") else "stadt"),
+            population=k.population or 1,
+            lat=k.lat if k.lat is not None else 51.0,
+            lon=k.lon if k.lon is not None else 10.0,
+        )
+        for k in kommunen
+    ]
+
+
 def prepare(url: str, folder: Path, seed: int) -> tuple[int, float]:
     """Migrate, import the directory, give every matchable Kommune a synthetic profile."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from matching.synthetic import KommuneFacts, draw_profiles
+    from matching.synthetic import draw_profiles
     from plattform.extensions import db
     from plattform.kommunen.models import Kommune
     from plattform.kommunen.services import import_gv_file, matchable_filter
     from plattform.profile.services import import_profiles
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     with app.app_context():
         upgrade()
         import_gv_file(FULL_DIRECTORY)
         kommunen = db.session.scalars(sa.select(Kommune).where(matchable_filter()).order_by(Kommune.id)).all()
-        facts = [
-            KommuneFacts(
-                ags=k.ags,
-                kind="kreis"
-                if k.ebene == "kreis"
-                else ("gemeinde" if k.kind in ("gemeinde", "markt") else "stadt"),
-                population=k.population or 1,
-                lat=k.lat if k.lat is not None else 51.0,
-                lon=k.lon if k.lon is not None else 10.0,
-            )
-            for k in kommunen
-        ]
+        facts = kommune_facts(kommunen)
         t0 = time.perf_counter()
         import_profiles(draw_profiles(facts, seed))
         seconds = time.perf_counter() - t0
@@ -124,7 +132,7 @@ def phases(url: str, folder: Path) -> dict[str, tuple[float, float]]:
     from plattform.extensions import db
     from plattform.vorschlaege import services
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     out: dict[str, tuple[float, float]] = {}
     with app.app_context():
         t, c = time.perf_counter(), time.process_time()

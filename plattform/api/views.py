@@ -32,6 +32,7 @@ from plattform.api.openapi import AGS_PATTERN, SEARCH_MAX, body_errors, openapi_
 from plattform.api.pagination import page_of_list, page_of_query, paged_response, paging_from_request
 from plattform.api.problems import PROBLEM_TYPES, ApiError, field_error, validation_error
 from plattform.api.services import note_use
+from plattform.core.routing import MAX_ID
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
@@ -63,7 +64,6 @@ log = logging.getLogger(__name__)
 # A profile with every topic and 50 projects is about 12 KB of JSON; 64 KiB leaves room, not more.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 _AGS_RE = re.compile(AGS_PATTERN)
-MAX_ID = 2**31 - 1
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

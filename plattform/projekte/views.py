@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +11,7 @@ from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coor
 from plattform.core.actions import commit_action
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
+from plattform.kommunen.services import kommunen_by_name
 from plattform.projekte import bp
 from plattform.projekte.forms import CloseForm, HandOverForm, KommuneChoiceForm, ProposeForm, StatusForm
 from plattform.projekte.models import PROJECT_STATUS_LABELS_DE, ProjectProposal
@@ -37,7 +37,7 @@ def _acting_kommunen() -> list[Kommune]:
     ids = acting_kommune_ids(current_user)
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids)).order_by(Kommune.name)))
+    return kommunen_by_name(ids)
 
 
 def _project_or_404(project_id: int):
