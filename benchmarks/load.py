@@ -69,8 +69,9 @@ def create_users(url: str, folder: Path, count: int) -> list[tuple[str, int]]:
 
     from plattform.accounts.models import KommuneMembership, User
     from plattform.accounts.passwords import hash_password
+    from plattform.core.clock import utcnow
     from plattform.extensions import db
-    from plattform.kommunen.models import Kommune, utcnow
+    from plattform.kommunen.models import Kommune
     from plattform.kommunen.services import matchable_filter
 
     app = bench_app(url, folder)

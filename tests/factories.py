@@ -7,8 +7,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.accounts.passwords import hash_password
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, Land, utcnow
+from plattform.kommunen.models import Kommune, Land
 
 PASSWORD = "Sicheres-Passwort-2026"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast

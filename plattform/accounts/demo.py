@@ -8,9 +8,9 @@ from flask import current_app
 from plattform.accounts.models import KommuneMembership
 from plattform.accounts.passwords import hash_password
 from plattform.accounts.services import create_user, get_user_by_email
+from plattform.core.clock import utcnow
 from plattform.core.demo import demo_step
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 from plattform.kommunen.services import get_by_ags
 
 DEMO_PASSWORD = "Demo-Passwort-2026"

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from plattform.accounts.models import User
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 
 _EXPORTERS: dict[str, Callable[[User], Any]] = {}
 

@@ -34,8 +34,9 @@ from plattform.accounts.services import (
 from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.tokens import TokenError, read_email_change_token
 from plattform.core import audit
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
 
 SEARCH_LIMIT = 20

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 
 # A membership is requested, then approved or declined by an administrator or a coordinator.
 MEMBERSHIP_STATUSES = ("beantragt", "bestaetigt", "abgelehnt")

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from plattform.accounts.models import MEMBERSHIP_ROLES, KommuneMembership, User
 from plattform.accounts.passwords import hash_password, needs_rehash, verify_password
 from plattform.core import audit
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 
 # NIST SP 800-63B asks for at least 8; officers' accounts speak for a Kommune, so we ask for 12.
 MIN_PASSWORD_LENGTH = 12

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.accounts.models import User
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 
 # "lesen" reads what the user may see; "schreiben" also changes what the user may change.
 TOKEN_SCOPES = ("lesen", "schreiben")

@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 from plattform.accounts.models import User
 from plattform.api.models import TOKEN_SCOPES, ApiToken
 from plattform.core import audit
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 
 TOKEN_PREFIX = "km_"
 SECRET_BYTES = 32

@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 
 
 class AuditEvent(db.Model):

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.accounts.models import User
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 
 # pending: asked, confirmation link not yet followed; active: double opt-in done; unsubscribed: left.
 SUBSCRIPTION_STATUSES = ("pending", "active", "unsubscribed")

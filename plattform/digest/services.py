@@ -30,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
+from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
 from plattform.digest.consent import CURRENT_CONSENT_VERSION
 from plattform.digest.models import DigestDelivery, DigestSubscription
 from plattform.digest.registry import DigestSection, build_sections
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
 
 BERLIN = ZoneInfo("Europe/Berlin")

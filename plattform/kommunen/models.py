@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.i18n import N_
 
@@ -28,11 +29,6 @@ VERSTAEDTERUNG_LABELS_DE = {
     2: N_("mittlere Besiedlungsdichte"),
     3: N_("gering besiedelt"),
 }
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now, for timestamps."""
-    return datetime.now(UTC)
 
 
 class Land(db.Model):

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.kommunen.gvisys import GvIsysExtract, read_gv_isys
 from plattform.kommunen.models import (
@@ -20,7 +21,6 @@ from plattform.kommunen.models import (
     Gemeindeverband,
     Kommune,
     Land,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)

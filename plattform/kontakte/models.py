@@ -7,8 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 
 REQUEST_STATUSES = ("offen", "angenommen", "abgelehnt", "zurueckgezogen")
 

@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.accounts.permissions import acting_kommune_ids
+from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
 from plattform.kontakte.models import ContactRequest, Partnership
 

@@ -15,9 +15,10 @@ from flask import current_app
 from matching.profiles import ProfileData, ProjectEntry
 from plattform.accounts.demo import DEMO_PASSWORD
 from plattform.accounts.services import create_user, get_user_by_email
+from plattform.core.clock import utcnow
 from plattform.core.demo import demo_step
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
 from plattform.kontakte.models import Partnership
 from plattform.netzwerke.models import Netzwerk, NetzwerkKoordination, NetzwerkMitglied

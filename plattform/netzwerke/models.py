@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plattform.accounts.models import User
+from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.i18n import N_
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 
 NETZWERK_ARTEN = ("kreis", "zweckverband", "frei")
 NETZWERK_ART_LABELS_DE = {

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from plattform.accounts.models import KommuneMembership, User
+from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.models import (
     NETZWERK_ARTEN,

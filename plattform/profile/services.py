@@ -18,8 +18,9 @@ from matching.coldstart import estimate_profile
 from matching.profiles import ProfileData, ProjectEntry
 from matching.typology import TypeResult, TypeTestError, classify
 from matching.vocabulary import TYPE_LABELS_DE
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.profile.formats import ProfileImportError, read_profiles_located, write_profiles
 from plattform.profile.models import Profile, ProfileProject, ProfileTopic
 

@@ -7,9 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.i18n import N_
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 
 # vorgeschlagen: an idea looking for partners; offen: organised, open to join; aktiv: work under way;
 # abgeschlossen: closed with a result (nobody can join any more).

@@ -28,8 +28,9 @@ from matching.projekte import (
     ProjectProposal as EngineProposal,
 )
 from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, Land, utcnow
+from plattform.kommunen.models import Kommune, Land
 from plattform.profile.models import Profile
 from plattform.projekte.models import (
     ProjectDuplication,

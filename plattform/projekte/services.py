@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import Kommune, utcnow
+from plattform.kommunen.models import Kommune
 from plattform.projekte.models import (
     PROJECT_STATUSES,
     ProjectProposal,

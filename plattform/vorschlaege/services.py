@@ -32,8 +32,9 @@ from sqlalchemy.orm import joinedload
 from matching import engine
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
 from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
+from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import KIND_LABELS_DE, Kommune, utcnow
+from plattform.kommunen.models import KIND_LABELS_DE, Kommune
 from plattform.kommunen.services import matchable_filter
 from plattform.kontakte.models import ContactRequest, Partnership
 from plattform.profile.models import Profile, ProfileTopic

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from plattform.api.models import ApiToken
 from plattform.api.services import LAST_USED_RESOLUTION, as_utc, create_token, find_token, note_use
+from plattform.core.clock import utcnow
 from plattform.core.models import AuditEvent
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 from tests.factories import UserFactory
 from tests.plattform.api.conftest import bearer, token_for
 

@@ -8,10 +8,10 @@ from email import policy
 
 import pytest
 
+from plattform.core.clock import utcnow
 from plattform.digest.consent import CURRENT_CONSENT_VERSION
 from plattform.digest.models import DigestSubscription
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 from plattform.kontakte.models import ContactRequest
 from tests.factories import KommuneFactory, MembershipFactory, UserFactory
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from plattform.core.clock import utcnow
 from plattform.digest.models import DigestDelivery
 from plattform.digest.services import deliver_digest, mark_stale_reservations, unsubscribe_token
 from plattform.digest.tasks import send_weekly_digest
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 from tests.factories import KommuneFactory
 from tests.plattform.digest.conftest import contact_request, officer, parsed
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from plattform.core.clock import utcnow
 from plattform.digest.services import deliver_digest
 from plattform.extensions import db
-from plattform.kommunen.models import utcnow
 from plattform.vorschlaege.models import MatchingState, Suggestion, SuggestionRun
 from plattform.vorschlaege.services import STATE_ID, _ensure_state, mark_not_interested
 from tests.factories import KommuneFactory

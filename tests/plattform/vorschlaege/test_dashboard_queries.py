@@ -59,7 +59,7 @@ def test_dashboard_loads_partners_kreise_and_feedback_in_bulk(client, login, see
 def test_dashboard_list_carries_the_ignore_clock_for_record_shown(app, seeded):  # noqa: F811
     from datetime import timedelta
 
-    from plattform.kommunen.models import utcnow
+    from plattform.core.clock import utcnow
     from plattform.vorschlaege.services import dashboard_list, record_shown
 
     first = dashboard_list(seeded.a.id)

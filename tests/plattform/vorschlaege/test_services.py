@@ -274,7 +274,7 @@ def test_no_matchable_kommune_gives_an_empty_finished_run(app):
 def test_ignored_suggestions_sink_and_a_contact_request_stops_the_sinking(world):
     from datetime import timedelta
 
-    from plattform.kommunen.models import utcnow
+    from plattform.core.clock import utcnow
 
     a, e = world["A"], world["E"]
     now = utcnow()
