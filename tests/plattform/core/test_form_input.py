@@ -211,3 +211,23 @@ def test_network_exports_write_a_formula_like_name_as_text(app):
     cell = workbook["Mitglieder"]["A2"]
     assert cell.value == "=1+1"
     assert cell.data_type == "s"  # a string, not a formula
+
+
+@pytest.mark.parametrize("raw", ["²", "١"])
+def test_creating_a_project_from_a_proposal_with_a_unicode_digit_is_a_400(client, app, login, raw):
+    from plattform.projekte.models import ProjectProposal, SharedProject
+    from plattform.projekte.proposals import recompute
+    from tests.plattform.projekte.scenarios import ring_scenario
+
+    _, ring, _experienced, _ = ring_scenario()
+    recompute()
+    officer = MembershipFactory(kommune=ring[0]).user
+    db.session.commit()
+    login(officer)
+    proposal = db.session.query(ProjectProposal).one()
+    response = client.post(
+        f"/projekte/vorschlaege/{proposal.id}/anlegen", data={f"v{proposal.id}-kommune_id": raw}
+    )
+    assert response.status_code == 400  # 500 before
+    assert "Bitte laden Sie die vorige Seite neu" in response.text
+    assert db.session.query(SharedProject).count() == 0
