@@ -8,7 +8,7 @@ import json
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from plattform.accounts import bp
 from plattform.accounts.export import personal_data
@@ -20,7 +20,7 @@ from plattform.accounts.forms import (
     MembershipRequestForm,
 )
 from plattform.accounts.mails import approvers_of
-from plattform.accounts.permissions import mark_login_fresh, recent_login_required
+from plattform.accounts.permissions import recent_login_required
 from plattform.accounts.services import (
     AccountError,
     WrongPasswordError,
@@ -31,6 +31,7 @@ from plattform.accounts.services import (
     request_membership,
     set_locale,
 )
+from plattform.accounts.sessions import end_session, start_session
 from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.tokens import TokenError, read_email_change_token
 from plattform.core import audit
@@ -88,9 +89,8 @@ def passwort():
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            # This session continues under the new session version; the others no longer load.
-            login_user(user, fresh=True)
-            mark_login_fresh()
+            # Every session of the account ended with the change; this browser continues in a new one.
+            start_session(user)
             queue_account_mail("password_changed", user.id)
             flash(_("Ihr Passwort ist geändert. Andere Sitzungen wurden beendet."), "success")
             return redirect(url_for("accounts.konto"))
@@ -174,8 +174,7 @@ def loeschen():
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            logout_user()
-            session.pop("_fresh_at", None)
+            end_session(None)
             flash(_("Ihr Konto ist gelöscht."), "success")
             return redirect(url_for("core.index"))
     status = 422 if request.method == "POST" else 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from plattform.accounts.permissions import (
     recent_login_required,
 )
 from plattform.accounts.services import AccountError, decide_membership, set_admin
+from plattform.accounts.sessions import revoke_sessions
 from plattform.accounts.tasks import queue_account_mail
 from plattform.core import audit
 from plattform.extensions import db
@@ -112,6 +114,31 @@ def admin_setzen(user_id: int):
             else _("%(name)s ist nicht mehr Administrator/in.", name=target.name),
             "success",
         )
+    return redirect(url_for("verwaltung.benutzer", q=request.args.get("q") or None))
+
+
+@bp.post("/verwaltung/<int:user_id>/sitzungen-beenden")
+@admin_required
+@recent_login_required("verwaltung.benutzer")
+def sitzungen_beenden(user_id: int):
+    """End every session of an account at once (e.g. a lost laptop); the person must log in again."""
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    actor = current_user._get_current_object()
+    # An administrator ending their own sessions keeps the one they are using.
+    ended = revoke_sessions(target, keep_current=target.id == actor.id)
+    audit.record("account.sessions_revoked", target=target, actor=actor, details={"anzahl": ended})
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d Sitzung von %(name)s beendet.",
+            "%(num)d Sitzungen von %(name)s beendet.",
+            ended,
+            name=target.name,
+        ),
+        "success",
+    )
     return redirect(url_for("verwaltung.benutzer", q=request.args.get("q") or None))
 
 

@@ -26,6 +26,7 @@ ACTION_LABELS: dict[str, object] = {
     "account.email_changed": _l("E-Mail-Adresse geändert"),
     "account.exported": _l("Eigene Daten heruntergeladen"),
     "account.deleted": _l("Konto gelöscht"),
+    "account.sessions_revoked": _l("Alle Sitzungen beendet"),
     "membership.requested": _l("Mitgliedschaft beantragt"),
     "membership.approved": _l("Mitgliedschaft bestätigt"),
     "membership.declined": _l("Mitgliedschaft abgelehnt"),
