@@ -36,7 +36,8 @@ from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.tokens import TokenError, read_email_change_token
 from plattform.core import audit
 from plattform.core.clock import utcnow
-from plattform.extensions import db
+from plattform.core.ratelimit import MAIL_ACTION_LIMIT, account_or_address
+from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
 
@@ -100,6 +101,7 @@ def passwort():
 
 @bp.route("/email", methods=["GET", "POST"])
 @recent_login_required("accounts.email")
+@limiter.limit(MAIL_ACTION_LIMIT, key_func=account_or_address, methods=["POST"])
 def email():
     """Ask to move the account to a new address; it changes once the link sent there is opened."""
     form = ChangeEmailForm()
@@ -231,6 +233,7 @@ def _existing_membership(kommune: Kommune | None):
 
 @bp.post("/kommune-beantragen/<ags>")
 @login_required
+@limiter.limit(MAIL_ACTION_LIMIT, key_func=account_or_address)
 def kommune_beantragen_senden(ags: str):
     """Send the membership request; the approvers hear of it by e-mail."""
     kommune = get_by_ags(ags)

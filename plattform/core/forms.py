@@ -83,3 +83,22 @@ class BoundedFieldList(wtforms.FieldList):
             total = len(set(self._extract_indices(self.name, formdata)))
             self.overflow = max(0, total - self.max_entries) if self.max_entries else 0
         super().process(formdata, data, extra_filters)
+
+
+class SingleLine:
+    """WTForms validator: a single-line value (a name, a title) holds no line break, tab or other
+    control character; the message says so next to the field."""
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        from flask_babel import gettext
+
+        from plattform.core.text import has_forbidden_characters
+
+        if isinstance(field.data, str) and has_forbidden_characters(field.data, multiline=False):
+            raise wtforms.validators.ValidationError(
+                self.message
+                or gettext("Bitte ohne Zeilenumbruch und ohne Steuerzeichen eingeben (eine Zeile).")
+            )

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from plattform.core.text import one_line
+
 
 def build_message(
     to: str,
@@ -29,12 +31,14 @@ def build_message(
     # allows lines of 998 characters.
     msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     msg["From"] = current_app.config["MAIL_SENDER"]
-    msg["To"] = to
-    msg["Subject"] = subject
+    msg["To"] = one_line(to)
+    # Subjects carry names people typed: a line break there made the policy refuse the header and the
+    # mail was lost (header injection itself was already blocked). One line, always.
+    msg["Subject"] = one_line(subject)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain="kommunalmatch.local")
     for name, value in (headers or {}).items():
-        msg[name] = value
+        msg[name] = one_line(value)
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
