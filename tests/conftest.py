@@ -16,8 +16,11 @@ from tests import services
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_REGION = ROOT / "plattform" / "kommunen" / "data" / "demo-region-gv-isys.csv"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-FULL_DIRECTORY = SHARED_DATA / "gv-isys-auszug-2020q4.csv"
+# Test data lives in the repository (tests/data/README.md names source and licence): a fresh clone
+# skips nothing for missing data.
+TEST_DATA = Path(__file__).resolve().parent / "data"
+FULL_DIRECTORY = TEST_DATA / "gv-isys-auszug-2020q4.csv"
+STUDY_TABLES = TEST_DATA / "kgst-oefit-typen.json"
 BROWSER_TIMEOUT_MS = 30_000
 
 
@@ -150,9 +153,8 @@ def demo_region(app):
 
 @pytest.fixture(scope="session")
 def full_directory_path():
-    """The official directory from ../shared/data (tests only; the product never reads it)."""
-    if not FULL_DIRECTORY.exists():
-        pytest.skip(f"{FULL_DIRECTORY} fehlt (nur im Projektarbeitsplatz vorhanden)")
+    """The official directory (tests/data, Destatis, dl-de/by-2-0; the product never reads it)."""
+    assert FULL_DIRECTORY.is_file(), f"{FULL_DIRECTORY} fehlt im Repository"
     return FULL_DIRECTORY
 
 

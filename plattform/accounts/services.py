@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from plattform.accounts.models import MEMBERSHIP_ROLES, KommuneMembership, User
-from plattform.accounts.passwords import hash_password, needs_rehash, verify_password
+from plattform.accounts.passwords import hash_password, is_guessable, needs_rehash, verify_password
 from plattform.core import audit
 from plattform.core.clock import utcnow
 from plattform.extensions import db
@@ -140,13 +140,22 @@ def load_user(session_id: str) -> User | None:
 
 
 def check_password_rules(password: str, email: str | None = None) -> None:
-    """Raise AccountError when a new password is too short, too long or the address itself."""
+    """Raise AccountError when a new password is too short, too long, the address itself, or on the
+    lists of common and breached passwords (or as easy to guess)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_("Das Passwort darf höchstens %(n)d Zeichen lang sein.", n=MAX_PASSWORD_LENGTH))
     if email and password.strip().lower() == normalise_email(email):
         raise AccountError(_("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
+    if is_guessable(password, [email] if email else None):
+        raise AccountError(
+            _(
+                "Dieses Passwort ist zu leicht zu erraten: Es steht in Listen häufiger oder gestohlener "
+                "Passwörter oder besteht aus Wiederholungen, Reihen oder Ihrer Adresse. Bitte wählen Sie "
+                "ein anderes, zum Beispiel drei, vier Wörter mit Bindestrichen."
+            )
+        )
 
 
 def register_user(

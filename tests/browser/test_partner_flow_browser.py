@@ -2,11 +2,13 @@
 
 Kreuzau's officer and Aldenhoven's officer each use their own browser context (own cookies). The
 suggestions come from the real recompute service over the two profiles. Every page passes axe, and
-the screenshots for the README are written to docs/img/.
+the screenshots for the README are written to test-artifacts/screenshots/ (`make screenshots` copies
+them to docs/img/).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,11 @@ from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
 
 pytestmark = pytest.mark.browser
 
-IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
+# Screenshots go to an ignored folder (the test run leaves the git tree clean); `make screenshots`
+# runs these tests and copies them to docs/img/ for the README.
+IMG = Path(
+    os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
 
 
 @pytest.fixture
