@@ -58,7 +58,7 @@ def test_create_admin_refuses_a_taken_address(runner, app):
 
 @pytest.mark.parametrize(
     "password",
-    ["aaaaaaaaaaaa", "passwort1234", "123456789012", "password1234", "kreuzau-kreuzau"],
+    ["aaaaaaaaaaaa", "passwort1234", "123456789012", "password1234"],
 )
 def test_common_breached_and_patterned_passwords_are_refused_in_german(app, password):
     """Issue 16: `aaaaaaaaaaaa` was accepted as a password."""
