@@ -22,6 +22,7 @@ from plattform.accounts.services import AccountError, decide_membership, set_adm
 from plattform.accounts.sessions import revoke_sessions
 from plattform.accounts.tasks import queue_account_mail
 from plattform.core import audit
+from plattform.core.forms import paginate
 from plattform.extensions import db
 
 bp = Blueprint("verwaltung", __name__)
@@ -88,7 +89,7 @@ def benutzer():
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
-    page = db.paginate(stmt, per_page=USERS_PAGE_SIZE, error_out=False)
+    page = paginate(stmt, per_page=USERS_PAGE_SIZE)
     return render_template("accounts/verwaltung.html", page=page, query=query)
 
 
@@ -147,7 +148,7 @@ def sitzungen_beenden(user_id: int):
 def protokoll():
     """The audit log, newest first, filterable by action."""
     action = request.args.get("aktion") or None
-    page = db.paginate(audit.events_query(action), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    page = paginate(audit.events_query(action), per_page=AUDIT_PAGE_SIZE)
     actor_ids = {e.actor_user_id for e in page.items if e.actor_user_id}
     actors = {}
     if actor_ids:

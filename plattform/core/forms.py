@@ -102,3 +102,24 @@ class SingleLine:
                 self.message
                 or gettext("Bitte ohne Zeilenumbruch und ohne Steuerzeichen eingeben (eine Zeile).")
             )
+
+
+# Pages beyond this show nothing anyway; a larger number only makes the offset overflow the database.
+MAX_PAGE = 100_000
+
+
+def page_number(raw) -> int:
+    """The page a list shows (`?page=`): ASCII digits from 1 to MAX_PAGE, else the first page."""
+    return parse_form_int(raw, minimum=1, maximum=MAX_PAGE) or 1
+
+
+def paginate(stmt, *, per_page: int, **kwargs):
+    """Flask-SQLAlchemy's paginate with the page read by page_number: `?page=9999…9` answered 500
+    (the offset overflows SQLite's and PostgreSQL's integers)."""
+    from flask import request
+
+    from plattform.extensions import db
+
+    return db.paginate(
+        stmt, page=page_number(request.args.get("page")), per_page=per_page, error_out=False, **kwargs
+    )
