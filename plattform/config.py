@@ -56,8 +56,15 @@ def load_config(overrides: dict | None = None) -> dict:
             "broker_url": broker,
             "result_backend": result_backend,
             "task_ignore_result": True,
+            # Late acknowledgement: a task whose worker dies is not lost. Redis hands an unacknowledged
+            # task to another worker after the visibility timeout (Redis's default is one hour); ten
+            # minutes is longer than any task runs (the recompute is split into blocks), so a task
+            # that is still running is never handed out twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
+            "broker_transport_options": {
+                "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+            },
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/Berlin",

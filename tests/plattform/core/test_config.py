@@ -54,3 +54,17 @@ def test_celery_tasks_run_in_the_app_context(app, demo_region):
 
     # Eager in unit tests; the real worker is exercised in tests/integration.
     assert directory_counts_task.delay().get() == {"kreis": 10, "gemeinde": 120}
+
+
+def test_a_dead_workers_task_returns_within_minutes_and_no_mail_retry_waits_longer(monkeypatch):
+    """Issue 16: with Redis's default visibility timeout a dead worker's task came back after an hour."""
+    from plattform.accounts.tasks import send_account_mail_task
+    from plattform.config import load_config
+
+    monkeypatch.delenv("CELERY_VISIBILITY_TIMEOUT", raising=False)
+    celery = load_config()["CELERY"]
+    assert celery["task_acks_late"] and celery["task_reject_on_worker_lost"]
+    timeout = celery["broker_transport_options"]["visibility_timeout"]
+    assert timeout <= 600
+    # A retry that waits longer than the timeout would be handed out twice: a duplicate mail.
+    assert send_account_mail_task.retry_backoff_max < timeout
