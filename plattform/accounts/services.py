@@ -169,6 +169,8 @@ def register_user(
         # Equal time: a new account costs one Argon2 hash, so a known address pays the same hash
         # (thrown away); without it the answer came 17 times faster and told who has an account.
         hash_password(password)
+        # …and the same write: the attempt is noted for the account (the owner is mailed as well).
+        audit.record("account.registration_repeated", target=existing)
         return existing, False
     user = create_user(email, password, name)
     user.funktion = (funktion or "").strip() or None

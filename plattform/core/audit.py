@@ -20,6 +20,7 @@ from plattform.extensions import db
 # Action code -> German label (lazy, translated when shown).
 ACTION_LABELS: dict[str, object] = {
     "account.registered": _l("Konto registriert"),
+    "account.registration_repeated": _l("Erneute Registrierung mit bestehender Adresse"),
     "account.email_confirmed": _l("E-Mail-Adresse bestätigt"),
     "account.password_changed": _l("Passwort geändert"),
     "account.password_reset": _l("Passwort zurückgesetzt"),
