@@ -6,7 +6,7 @@ import logging
 
 import click
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request, session
+from flask import abort, current_app, g, render_template, request, session
 from flask_babel import force_locale
 
 from plattform.core import bp
@@ -111,6 +111,8 @@ def server_error(error):
         db.session.rollback()
     except Exception:  # the connection may be gone; the page must still come
         log.warning("Rollback nach Fehler nicht möglich (database unreachable)")
+    # Flask-Login's template context loads the user eagerly: stand an anonymous one in for it.
+    g._login_user = current_app.login_manager.anonymous_user()
     with force_locale(_request_locale()):
         return render_template("errors/500.html", bare_page=True), 500
 
