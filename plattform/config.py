@@ -25,6 +25,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
 
 
+def _transport_options(broker: str) -> dict:
+    """Redis (and SQS) hand an unacknowledged task out again after the visibility timeout; the
+    SQLAlchemy transport of the embedded default takes no such option (it passes them to its engine)."""
+    if broker.startswith(("redis://", "rediss://", "sqs://")):
+        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
+    return {}
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the config mapping from the environment, then apply explicit overrides (tests)."""
     instance = Path(os.environ.get("KOMMUNALMATCH_INSTANCE", PROJECT_ROOT / "instance")).resolve()
@@ -62,9 +70,7 @@ def load_config(overrides: dict | None = None) -> dict:
             # that is still running is never handed out twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
-            "broker_transport_options": {
-                "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
-            },
+            "broker_transport_options": _transport_options(broker),
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/Berlin",
