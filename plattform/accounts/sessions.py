@@ -43,10 +43,12 @@ def load_session_user(token: str) -> User | None:
     """Flask-Login's loader: the active user of a session that was not revoked, else None."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None  # also the "id:version" identifiers of sessions before server-side sessions
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None:
-        return None
-    user = db.session.get(User, row.user_id)
+    # One query per request, as the id lookup before it was.
+    user = db.session.scalar(
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token))
+    )
     if user is None or not user.active:
         return None
     user.session_token = token
