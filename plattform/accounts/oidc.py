@@ -535,6 +535,7 @@ def pending_from(signin: VerifiedSignIn) -> dict:
         "ags": signin.ags,
         "next": signin.extras.get("next"),
         "exp": int(time.time()) + PENDING_MAX_AGE,
+        "t": signin.id_token if len(signin.id_token) <= MAX_ID_TOKEN_IN_SESSION else None,
     }
 
 

@@ -122,7 +122,7 @@ def _finish_pending(user, provider, pending, message: str):
     db.session.commit()
     session.pop(PENDING_KEY, None)
     start_session(user)
-    oidc.remember_for_logout(provider, "")
+    oidc.remember_for_logout(provider, pending.get("t") or "")
     flash(message, "success")
 
 
