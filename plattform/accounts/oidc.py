@@ -41,6 +41,7 @@ from plattform.config import OidcProvider
 from plattform.core import audit
 from plattform.core.clock import utcnow
 from plattform.extensions import db
+from plattform.i18n import N_
 
 # Clock skew tolerated on `exp`/`iat` (seconds). Authlib's default is 120.
 LEEWAY = 60
@@ -57,11 +58,11 @@ PENDING_KEY = "oidc_pending"
 SESSION_KEY = "oidc"
 LOGOUT_OFFER_KEY = "oidc_logout_offer"
 
-audit.register_action("oidc.login", "Anmeldung über Identitätsanbieter")
-audit.register_action("oidc.failed", "Anmeldung über Identitätsanbieter fehlgeschlagen")
-audit.register_action("oidc.linked", "Konto mit Identitätsanbieter verknüpft")
-audit.register_action("oidc.membership_granted", "Mitgliedschaft vom Identitätsanbieter bestätigt")
-audit.register_action("oidc.membership_revoked", "Mitgliedschaft vom Identitätsanbieter beendet")
+audit.register_action("oidc.login", N_("Anmeldung über Identitätsanbieter"))
+audit.register_action("oidc.failed", N_("Anmeldung über Identitätsanbieter fehlgeschlagen"))
+audit.register_action("oidc.linked", N_("Konto mit Identitätsanbieter verknüpft"))
+audit.register_action("oidc.membership_granted", N_("Mitgliedschaft vom Identitätsanbieter bestätigt"))
+audit.register_action("oidc.membership_revoked", N_("Mitgliedschaft vom Identitätsanbieter beendet"))
 
 
 class OidcFailure(Exception):
