@@ -137,8 +137,9 @@ def linked_providers(user: User) -> list[OidcProvider]:
 
 def client(provider: OidcProvider) -> FlaskOAuth2App:
     """This app's Authlib client for the provider (metadata and keys are cached in it)."""
+    # Keyed by the whole (frozen) settings: a changed client id or secret gets a client of its own.
     clients = current_app.extensions.setdefault("kommunalmatch_oidc", {})
-    app_client = clients.get(provider.key)
+    app_client = clients.get(provider)
     if app_client is None:
         name = f"oidc_{provider.slug}"
         app_client = FlaskOAuth2App(
@@ -153,7 +154,7 @@ def client(provider: OidcProvider) -> FlaskOAuth2App:
                 "default_timeout": provider.timeout,
             },
         )
-        clients[provider.key] = app_client
+        clients[provider] = app_client
     return app_client
 
 
