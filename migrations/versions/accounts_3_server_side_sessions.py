@@ -1,7 +1,7 @@
 """server-side sessions (user_session) and account ids that SQLite never reuses
 
-Revision ID: accounts_2
-Revises: projekte_1
+Revision ID: accounts_3
+Revises: accounts_2
 Create Date: 2026-12-02 08:00:00.000000
 
 Sessions signed in before this migration end (their cookies carry the old "id:version" identifier):
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "accounts_2"
-down_revision = "projekte_1"
+revision = "accounts_3"
+down_revision = "accounts_2"
 branch_labels = None
 depends_on = None
 
