@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test assets translations messages migrate demo lint format browser bench clean
+.PHONY: run test install install-test assets translations messages migrate demo lint format browser bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 oder neuer wird benötigt." if sys.version_info < (3, 11) else 0)'
@@ -69,6 +69,14 @@ lint: $(VENV)/.installed-test
 
 test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's pictures: the partner-flow browser tests write them to test-artifacts/screenshots/
+# (ignored, so `make test` leaves the tree clean); this copies them to docs/img/ to be committed.
+SCREENSHOTS := dashboard anfrage anfragen partnerschaft suche
+screenshots: install-test
+	rm -rf test-artifacts/screenshots
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser/test_partner_flow_browser.py
+	for name in $(SCREENSHOTS); do cp test-artifacts/screenshots/$$name.png docs/img/$$name.png; done
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -411,7 +411,7 @@ def row_to_profile(row: Mapping[str, Any], *, record: str | int) -> ProfileData:
             val = cells.get(col, "")
             if not val:
                 continue
-            if not val.isdigit():
+            if not (val.isascii() and val.isdigit()):
                 raise ProfileFormatError(rec, col, f"{what} {val!r} ist keine ganze Zahl zwischen 1 und 3.")
             if int(val) not in LEVELS:
                 raise ProfileFormatError(rec, col, f"{what} {int(val)} liegt nicht zwischen 1 und 3")
@@ -439,6 +439,8 @@ def row_to_profile(row: Mapping[str, Any], *, record: str | int) -> ProfileData:
     reach = cells.get("reichweite_km", "")
     if reach:
         try:
+            if not reach.isascii():  # float() reads Arabic-Indic or full-width digits too
+                raise ValueError(reach)
             obj["reichweite_km"] = float(reach.replace(",", "."))
         except ValueError:
             raise ProfileFormatError(

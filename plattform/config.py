@@ -28,6 +28,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
 
 
+def _transport_options(broker: str) -> dict:
+    """Redis (and SQS) hand an unacknowledged task out again after the visibility timeout; the
+    SQLAlchemy transport of the embedded default takes no such option (it passes them to its engine)."""
+    if broker.startswith(("redis://", "rediss://", "sqs://")):
+        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
+    return {}
+
+
 @dataclass(frozen=True)
 class OidcProvider:
     """One identity provider of a Kommune or its IT service provider (OpenID Connect, e.g. Keycloak).
@@ -181,8 +189,13 @@ def load_config(overrides: dict | None = None) -> dict:
             "broker_url": broker,
             "result_backend": result_backend,
             "task_ignore_result": True,
+            # Late acknowledgement: a task whose worker dies is not lost. Redis hands an unacknowledged
+            # task to another worker after the visibility timeout (Redis's default is one hour); ten
+            # minutes is longer than any task runs (the recompute is split into blocks), so a task
+            # that is still running is never handed out twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
+            "broker_transport_options": _transport_options(broker),
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/Berlin",

@@ -10,6 +10,10 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 def axe_violations(page) -> list[dict]:
     """Run axe-core on the current page and return its violations (empty means none found)."""
+    # Scan the page as a person sees it: after the navigation that a click started has ended, with
+    # stylesheets and fonts in place (a scan of a half-loaded page flaked on a loaded machine).
+    page.wait_for_load_state("load")
+    page.evaluate("async () => { await document.fonts.ready; }")
     # Evaluated through the DevTools protocol: the pages' CSP forbids inline scripts, rightly.
     page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(

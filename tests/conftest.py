@@ -16,8 +16,12 @@ from tests import services
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_REGION = ROOT / "plattform" / "kommunen" / "data" / "demo-region-gv-isys.csv"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-FULL_DIRECTORY = SHARED_DATA / "gv-isys-auszug-2020q4.csv"
+# Test data lives in the repository (tests/data/README.md names source and licence): a fresh clone
+# skips nothing for missing data.
+TEST_DATA = Path(__file__).resolve().parent / "data"
+FULL_DIRECTORY = TEST_DATA / "gv-isys-auszug-2020q4.csv"
+STUDY_TABLES = TEST_DATA / "kgst-oefit-typen.json"
+BROWSER_TIMEOUT_MS = 30_000
 
 
 def _base_config(tmp_dir: Path, database_url: str) -> dict:
@@ -149,9 +153,8 @@ def demo_region(app):
 
 @pytest.fixture(scope="session")
 def full_directory_path():
-    """The official directory from ../shared/data (tests only; the product never reads it)."""
-    if not FULL_DIRECTORY.exists():
-        pytest.skip(f"{FULL_DIRECTORY} fehlt (nur im Projektarbeitsplatz vorhanden)")
+    """The official directory (tests/data, Destatis, dl-de/by-2-0; the product never reads it)."""
+    assert FULL_DIRECTORY.is_file(), f"{FULL_DIRECTORY} fehlt im Repository"
     return FULL_DIRECTORY
 
 
@@ -182,14 +185,15 @@ class SmtpRecorder:
         from aiosmtpd.handlers import Message
 
         self.messages: list = []
-        self.fail_next = 0  # answer that many DATA commands with a temporary error (451)
+        self.fail_next = 0  # answer that many DATA commands with an error (fail_code)
+        self.fail_code = "451 Requested action aborted: try again later"
         recorder = self
 
         class Handler(Message):
             async def handle_DATA(self, server, session, envelope):
                 if recorder.fail_next > 0:
                     recorder.fail_next -= 1
-                    return "451 Requested action aborted: try again later"
+                    return recorder.fail_code
                 return await super().handle_DATA(server, session, envelope)
 
             def handle_message(self, message):
@@ -233,8 +237,11 @@ def browser():
     path = services.chromium_path()
     if not path:
         services.unavailable("Chromium ist nicht installiert (make test installiert es als root mit apt).")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Waiting assertions (expect) and actions wait up to BROWSER_TIMEOUT_MS: on a loaded 2-core machine
+    # a page can take longer than Playwright's 5 s default, and a wait costs nothing when it is quick.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=path,
@@ -257,6 +264,7 @@ def browser():
 def page(browser, live_server):
     """A fresh browser page (own cookies) whose requests may only go to the live server."""
     context = browser.new_context(locale="de-DE", base_url=live_server)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     foreign: list[str] = []
 
     def guard(route):

@@ -172,3 +172,81 @@ def with_unreachable_broker(app_config: dict) -> dict:
         "broker_transport_options": {"max_retries": 0, "socket_connect_timeout": 1},
     }
     return {**app_config, "CELERY": celery}
+
+
+class FaultySmtpServer:
+    """A real TCP server on localhost that misbehaves like broken mail servers do.
+
+    mode "close": accepts the connection and closes it before the greeting;
+    mode "silent": accepts and never says a word;
+    mode "lost-after-data": speaks SMTP, takes the whole message after DATA, then closes without
+    the final answer (the message may have been accepted).
+    """
+
+    def __init__(self, mode: str):
+        import threading
+
+        self.mode = mode
+        self.received: list[bytes] = []
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(8)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, _addr = self._sock.accept()
+            except OSError:
+                continue
+            if self.mode == "close":
+                conn.close()
+            elif self.mode == "silent":
+                self._held.append(conn)
+            else:
+                self._speak_until_data(conn)
+
+    def _speak_until_data(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 localhost ESMTP\r\n")
+        try:
+            while True:
+                line = reader.readline()
+                if not line:
+                    break
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    conn.sendall(b"250 localhost\r\n")
+                elif verb in (b"MAIL", b"RCPT", b"RSET", b"NOOP"):
+                    conn.sendall(b"250 OK\r\n")
+                elif verb == b"DATA":
+                    conn.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    body = b""
+                    while not body.endswith(b"\r\n.\r\n"):
+                        chunk = reader.readline()
+                        if not chunk:
+                            break
+                        body += chunk
+                    self.received.append(body)
+                    break  # the final "250" never comes
+                else:
+                    conn.sendall(b"250 OK\r\n")
+        finally:
+            reader.close()
+            conn.close()

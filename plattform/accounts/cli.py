@@ -3,7 +3,8 @@
 import click
 
 from plattform.accounts import bp
-from plattform.accounts.services import AccountError, create_user
+from plattform.accounts.services import AccountError, check_password_rules, create_user
+from plattform.core.text import one_line
 from plattform.extensions import db
 
 
@@ -14,7 +15,8 @@ from plattform.extensions import db
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a confirmed administrator account."""
     try:
-        create_user(email, password, name, is_admin=True, confirmed=True)
+        check_password_rules(password, email)  # the same rules as the web (length, common passwords)
+        create_user(email, password, one_line(name), is_admin=True, confirmed=True)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAr
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from plattform.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from plattform.core.forms import SelectField
+from plattform.core.forms import SelectField, SingleLine
 
 
 def _strip(value):
@@ -70,6 +70,7 @@ class RegisterForm(FlaskForm):
         validators=[
             DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
             Length(max=120, message=_l("Der Name ist zu lang.")),
+            SingleLine(),
         ],
         filters=[_strip],
         render_kw={"autocomplete": "name"},
@@ -77,7 +78,7 @@ class RegisterForm(FlaskForm):
     email = _email_field(_l("Dienstliche E-Mail-Adresse"))
     funktion = StringField(
         _l("Funktion"),
-        validators=[Optional(), Length(max=120, message=_l("Die Angabe ist zu lang."))],
+        validators=[Optional(), Length(max=120, message=_l("Die Angabe ist zu lang.")), SingleLine()],
         render_kw={"autocomplete": "organization-title"},
     )
     password, password_confirm = _new_password_fields(_l("Passwort"))

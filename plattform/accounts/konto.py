@@ -8,7 +8,7 @@ import json
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from plattform.accounts import bp
 from plattform.accounts.export import personal_data
@@ -21,7 +21,7 @@ from plattform.accounts.forms import (
 )
 from plattform.accounts.mails import approvers_of
 from plattform.accounts.passwords import has_password
-from plattform.accounts.permissions import mark_login_fresh, recent_login_required
+from plattform.accounts.permissions import recent_login_required
 from plattform.accounts.services import (
     AccountError,
     WrongPasswordError,
@@ -32,11 +32,13 @@ from plattform.accounts.services import (
     request_membership,
     set_locale,
 )
+from plattform.accounts.sessions import end_session, start_session
 from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.tokens import TokenError, read_email_change_token
 from plattform.core import audit
 from plattform.core.clock import utcnow
-from plattform.extensions import db
+from plattform.core.ratelimit import MAIL_ACTION_LIMIT, account_or_address
+from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
 
@@ -89,9 +91,8 @@ def passwort():
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            # This session continues under the new session version; the others no longer load.
-            login_user(user, fresh=True)
-            mark_login_fresh()
+            # Every session of the account ended with the change; this browser continues in a new one.
+            start_session(user)
             queue_account_mail("password_changed", user.id)
             flash(_("Ihr Passwort ist geändert. Andere Sitzungen wurden beendet."), "success")
             return redirect(url_for("accounts.konto"))
@@ -101,6 +102,7 @@ def passwort():
 
 @bp.route("/email", methods=["GET", "POST"])
 @recent_login_required("accounts.email")
+@limiter.limit(MAIL_ACTION_LIMIT, key_func=account_or_address, methods=["POST"])
 def email():
     """Ask to move the account to a new address; it changes once the link sent there is opened."""
     form = ChangeEmailForm()
@@ -177,8 +179,7 @@ def loeschen():
             (form.password if "password" in form else form.confirm).errors.append(str(exc))
         else:
             db.session.commit()
-            logout_user()
-            session.pop("_fresh_at", None)
+            end_session(None)
             flash(_("Ihr Konto ist gelöscht."), "success")
             return redirect(url_for("core.index"))
     status = 422 if request.method == "POST" else 200
@@ -235,6 +236,7 @@ def _existing_membership(kommune: Kommune | None):
 
 @bp.post("/kommune-beantragen/<ags>")
 @login_required
+@limiter.limit(MAIL_ACTION_LIMIT, key_func=account_or_address)
 def kommune_beantragen_senden(ags: str):
     """Send the membership request; the approvers hear of it by e-mail."""
     kommune = get_by_ags(ags)

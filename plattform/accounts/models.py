@@ -22,6 +22,9 @@ class User(UserMixin, db.Model):
     """A person with a login: an officer of a Kommune, a coordinator or an administrator."""
 
     __tablename__ = "user_account"
+    # AUTOINCREMENT: SQLite never hands a deleted account's id to the next one (without it, it reuses
+    # the highest id, and audit entries and signed links naming that id would move to a stranger).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -44,9 +47,14 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", foreign_keys="KommuneMembership.user_id"
     )
 
-    def get_id(self) -> str:
-        """Session identifier: id and version, so a password change logs out other sessions."""
-        return f"{self.id}:{self.session_version}"
+    # The server-side session this object was loaded for (set by accounts.sessions); Flask-Login
+    # stores get_id() in the session and the remember cookie.
+    session_token = None  # type: str | None  (not a column)
+
+    def get_id(self) -> str | None:
+        """Session identifier: the random token of one server-side session (UserSession), never the
+        account id, so it cannot be guessed, is never reused, and ends when that session is revoked."""
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
@@ -82,3 +90,22 @@ class KommuneMembership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
     kommune: Mapped[Kommune] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class UserSession(db.Model):
+    """One login of a user (one browser): revoked on logout, password change or by an administrator.
+
+    The cookie carries a random token; the table keeps only its SHA-256, so a copy of the database does
+    not open anyone's session.
+    """
+
+    __tablename__ = "user_session"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    remember: Mapped[bool] = mapped_column(default=False)
+    # How the person signed in ("passwort"; OIDC adds its provider), shown with the session.
+    method: Mapped[str] = mapped_column(sa.String(40), default="passwort")

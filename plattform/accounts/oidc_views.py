@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import confirm_login, current_user, logout_user
+from flask_login import confirm_login, current_user
 
 from plattform.accounts import bp, oidc
 from plattform.accounts.export import register_personal_data_exporter
@@ -20,6 +20,7 @@ from plattform.accounts.oidc_forms import OidcCreateAccountForm, OidcLinkMailFor
 from plattform.accounts.passwords import has_password
 from plattform.accounts.permissions import mark_login_fresh
 from plattform.accounts.services import get_user_by_email
+from plattform.accounts.sessions import end_session
 from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.views import LOGIN_LIMIT, MAIL_LIMIT, safe_next, start_session
 from plattform.extensions import db, limiter
@@ -86,7 +87,7 @@ def oidc_callback(provider: str):
             mark_login_fresh()
             return redirect(signin.extras.get("next") or url_for("accounts.konto"))
         if current_user.is_authenticated:
-            logout_user()
+            end_session(current_user._get_current_object())
         identity = oidc.find_identity(signin.issuer, signin.subject)
         if identity is not None:
             user = oidc.sign_in_identity(identity, signin)

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from plattform.accounts.models import MEMBERSHIP_ROLES, KommuneMembership, User
-from plattform.accounts.passwords import has_password, hash_password, needs_rehash, verify_password
+from plattform.accounts.passwords import (
+    has_password,
+    hash_password,
+    is_guessable,
+    needs_rehash,
+    verify_password,
+)
 from plattform.core import audit
 from plattform.core.clock import utcnow
 from plattform.extensions import db
@@ -130,28 +136,32 @@ def decide_membership(membership: KommuneMembership, approver: User, approve: bo
 
 
 def load_user(session_id: str) -> User | None:
-    """Flask-Login loader: the session id carries the session version (see User.get_id)."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":", 1))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
+    """Flask-Login loader: the user of a server-side session that was not revoked (accounts.sessions)."""
+    from plattform.accounts.sessions import load_session_user
+
+    return load_session_user(session_id)
 
 
 # --- registration, confirmation, credentials ------------------------------------------------------
 
 
 def check_password_rules(password: str, email: str | None = None) -> None:
-    """Raise AccountError when a new password is too short, too long or the address itself."""
+    """Raise AccountError when a new password is too short, too long, the address itself, or on the
+    lists of common and breached passwords (or as easy to guess)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("Das Passwort muss mindestens %(n)d Zeichen lang sein.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_("Das Passwort darf höchstens %(n)d Zeichen lang sein.", n=MAX_PASSWORD_LENGTH))
     if email and password.strip().lower() == normalise_email(email):
         raise AccountError(_("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
+    if is_guessable(password, [email] if email else None):
+        raise AccountError(
+            _(
+                "Dieses Passwort ist zu leicht zu erraten: Es steht in Listen häufiger oder gestohlener "
+                "Passwörter oder besteht aus Wiederholungen, Reihen oder Ihrer Adresse. Bitte wählen Sie "
+                "ein anderes, zum Beispiel drei, vier Wörter mit Bindestrichen."
+            )
+        )
 
 
 def register_user(
@@ -162,6 +172,11 @@ def register_user(
     check_password_rules(password, email)
     existing = get_user_by_email(email)
     if existing is not None:
+        # Equal time: a new account costs one Argon2 hash, so a known address pays the same hash
+        # (thrown away); without it the answer came 17 times faster and told who has an account.
+        hash_password(password)
+        # …and the same write: the attempt is noted for the account (the owner is mailed as well).
+        audit.record("account.registration_repeated", target=existing)
         return existing, False
     user = create_user(email, password, name)
     user.funktion = (funktion or "").strip() or None
@@ -182,13 +197,34 @@ def confirm_email(user: User) -> bool:
 
 def set_password(user: User, new_password: str, *, reset: bool = False) -> None:
     """Set a new password and end every other session (the session version is part of their id)."""
+    from plattform.accounts.sessions import revoke_sessions
+
     check_password_rules(new_password, user.email)
     user.password_hash = hash_password(new_password)
     user.session_version = (user.session_version or 1) + 1
-    if reset and user.email_confirmed_at is None:
-        # The reset link arrived at the address, which proves it.
-        user.email_confirmed_at = utcnow()
-    audit.record("account.password_reset" if reset else "account.password_changed", target=user, actor=user)
+    ended = revoke_sessions(user)
+    details: dict = {"sitzungen_beendet": ended}
+    if reset:
+        if user.email_confirmed_at is None:
+            # The reset link arrived at the address, which proves it.
+            user.email_confirmed_at = utcnow()
+        # A reset means the password may be known to someone else: what it let them create goes too.
+        details["api_tokens_widerrufen"] = revoke_api_tokens(user)
+    action = "account.password_reset" if reset else "account.password_changed"
+    audit.record(action, target=user, actor=user, details=details)
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Revoke every API token of the user that is still valid; the caller commits."""
+    from plattform.api.models import ApiToken
+
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -260,6 +296,9 @@ def delete_account(user: User, password: str) -> None:
         raise AccountError(
             _("Sie sind das letzte Administrationskonto. Ernennen Sie zuerst eine andere Person.")
         )
+    from plattform.accounts.sessions import revoke_sessions
+
     audit.record("account.deleted", target=user, actor=user)
+    revoke_sessions(user)
     db.session.delete(user)
     db.session.flush()

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
     name="accounts.send_account_mail",
     autoretry_for=(OSError,),  # smtplib.SMTPException is an OSError
     retry_backoff=30,
-    retry_backoff_max=900,
+    # Below the broker's visibility timeout (600 s): a waiting retry is never handed out twice.
+    retry_backoff_max=540,
     retry_jitter=True,
     max_retries=8,
 )

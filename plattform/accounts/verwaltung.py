@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -18,8 +19,10 @@ from plattform.accounts.permissions import (
     recent_login_required,
 )
 from plattform.accounts.services import AccountError, decide_membership, set_admin
+from plattform.accounts.sessions import revoke_sessions
 from plattform.accounts.tasks import queue_account_mail
 from plattform.core import audit
+from plattform.core.forms import paginate
 from plattform.extensions import db
 
 bp = Blueprint("verwaltung", __name__)
@@ -86,7 +89,7 @@ def benutzer():
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
-    page = db.paginate(stmt, per_page=USERS_PAGE_SIZE, error_out=False)
+    page = paginate(stmt, per_page=USERS_PAGE_SIZE)
     return render_template("accounts/verwaltung.html", page=page, query=query)
 
 
@@ -115,12 +118,37 @@ def admin_setzen(user_id: int):
     return redirect(url_for("verwaltung.benutzer", q=request.args.get("q") or None))
 
 
+@bp.post("/verwaltung/<int:user_id>/sitzungen-beenden")
+@admin_required
+@recent_login_required("verwaltung.benutzer")
+def sitzungen_beenden(user_id: int):
+    """End every session of an account at once (e.g. a lost laptop); the person must log in again."""
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    actor = current_user._get_current_object()
+    # An administrator ending their own sessions keeps the one they are using.
+    ended = revoke_sessions(target, keep_current=target.id == actor.id)
+    audit.record("account.sessions_revoked", target=target, actor=actor, details={"anzahl": ended})
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d Sitzung von %(name)s beendet.",
+            "%(num)d Sitzungen von %(name)s beendet.",
+            ended,
+            name=target.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("verwaltung.benutzer", q=request.args.get("q") or None))
+
+
 @bp.get("/verwaltung/protokoll")
 @admin_required
 def protokoll():
     """The audit log, newest first, filterable by action."""
     action = request.args.get("aktion") or None
-    page = db.paginate(audit.events_query(action), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    page = paginate(audit.events_query(action), per_page=AUDIT_PAGE_SIZE)
     actor_ids = {e.actor_user_id for e in page.items if e.actor_user_id}
     actors = {}
     if actor_ids:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import confirm_login, current_user, login_required, login_user, logout_user
+from flask_login import confirm_login, current_user, login_required
 
 from plattform.accounts import bp, oidc
 from plattform.accounts.forms import EmailOnlyForm, LoginForm, ReauthForm, RegisterForm, ResetPasswordForm
@@ -20,6 +20,7 @@ from plattform.accounts.services import (
     register_user,
     set_password,
 )
+from plattform.accounts.sessions import end_session, start_session
 from plattform.accounts.tasks import queue_account_mail
 from plattform.accounts.tokens import TokenError, read_confirm_token, read_reset_token
 from plattform.extensions import db, limiter
@@ -42,13 +43,6 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
-
-
-def start_session(user, remember: bool = False) -> None:
-    """Log the user in with a fresh session in their language."""
-    login_user(user, remember=remember, fresh=True)
-    mark_login_fresh()
-    session["lang"] = user.locale
 
 
 def _status(form) -> int:
@@ -91,8 +85,7 @@ def logout():
     """Log out (POST with CSRF token, so a link elsewhere cannot log anyone out); after a sign-in
     through an identity provider, offer to end the provider's session too."""
     offer = oidc.take_logout_offer()
-    logout_user()
-    session.pop("_fresh_at", None)
+    end_session(current_user._get_current_object())
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(oidc.after_logout(offer) or url_for("core.index"))
 
@@ -213,7 +206,7 @@ def reset(token: str):
         else:
             db.session.commit()
             if current_user.is_authenticated:
-                logout_user()
+                end_session(current_user._get_current_object())
             flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich mit dem neuen Passwort an."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form), _status(form)

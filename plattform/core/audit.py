@@ -20,12 +20,14 @@ from plattform.extensions import db
 # Action code -> German label (lazy, translated when shown).
 ACTION_LABELS: dict[str, object] = {
     "account.registered": _l("Konto registriert"),
+    "account.registration_repeated": _l("Erneute Registrierung mit bestehender Adresse"),
     "account.email_confirmed": _l("E-Mail-Adresse bestätigt"),
     "account.password_changed": _l("Passwort geändert"),
     "account.password_reset": _l("Passwort zurückgesetzt"),
     "account.email_changed": _l("E-Mail-Adresse geändert"),
     "account.exported": _l("Eigene Daten heruntergeladen"),
     "account.deleted": _l("Konto gelöscht"),
+    "account.sessions_revoked": _l("Alle Sitzungen beendet"),
     "membership.requested": _l("Mitgliedschaft beantragt"),
     "membership.approved": _l("Mitgliedschaft bestätigt"),
     "membership.declined": _l("Mitgliedschaft abgelehnt"),

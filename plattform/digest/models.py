@@ -15,7 +15,9 @@ from plattform.extensions import db
 SUBSCRIPTION_STATUSES = ("pending", "active", "unsubscribed")
 # reserved: claimed for sending (error set = last attempt certainly not accepted, may be re-claimed);
 # sent / empty (nothing new, no mail) / failed are final for the week.
-DELIVERY_STATUSES = ("reserved", "sent", "failed", "empty")
+# "undelivered": the server certainly did not take it (a later run of the week tries again);
+# "failed": it may have arrived, or building it failed (never sent again).
+DELIVERY_STATUSES = ("reserved", "sent", "failed", "empty", "undelivered")
 
 
 class DigestSubscription(db.Model):

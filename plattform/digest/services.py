@@ -3,8 +3,11 @@
 Exactly-once (in practice: at most once, never a duplicate): `deliver_digest` inserts the
 DigestDelivery row for (user, ISO week) BEFORE it sends; the unique constraint makes a second insert
 fail, so a duplicated, retried or restarted job skips. A row is re-claimed only when the previous
-attempt recorded an error that proves the SMTP server did not accept the message (it answered with an
-error code, or refused the connection). A crash between claim and "sent" leaves the row `reserved`
+attempt proved that the SMTP server did not accept the message (core.mail.MailNotDelivered: it refused
+the connection, closed it before its greeting, never answered, or answered with an error code): by the
+task's retries, and after they ran out (status `undelivered`) by a later run of the same week. A
+connection lost after the message was transmitted is "maybe delivered" and never retried. A crash
+between claim and "sent" leaves the row `reserved`
 without error: we cannot know whether the server accepted the message, so it is never resent;
 `mark_stale_reservations` turns such rows into `failed` after DIGEST_STALE_MINUTES.
 """
@@ -14,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import smtplib
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -31,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
 from plattform.core.clock import utcnow
-from plattform.core.mail import build_message, send_message
+from plattform.core.mail import MailNotDelivered, build_message, send_message
 from plattform.digest.consent import CURRENT_CONSENT_VERSION
 from plattform.digest.models import DigestDelivery, DigestSubscription
 from plattform.digest.registry import DigestSection, build_sections
@@ -44,14 +46,9 @@ ISO_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 CONFIRM_SALT = "digest-bestaetigen"
 UNSUBSCRIBE_SALT = "digest-abmelden"
 
-# The server answered with an error code or refused the connection: the message was certainly not
-# accepted, so another attempt cannot produce a duplicate.
-NOT_ACCEPTED_ERRORS = (
-    smtplib.SMTPResponseException,
-    smtplib.SMTPRecipientsRefused,
-    ConnectionRefusedError,
-    socket.gaierror,
-)
+# The server certainly did not accept the message (refused the connection, closed it before its
+# greeting, never answered, or answered with an error code): another attempt cannot make a duplicate.
+NOT_ACCEPTED_ERRORS = (MailNotDelivered,)
 
 
 class TransientMailError(RuntimeError):
@@ -382,10 +379,13 @@ def _claim(user_id: int, week: str) -> DigestDelivery | None:
     existing = db.session.scalar(
         sa.select(DigestDelivery).where(DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week)
     )
-    if existing is None or existing.status != "reserved" or existing.error is None:
+    if existing is None:
+        return None
+    undelivered = existing.status == "undelivered"  # a new run after the retries ran out
+    if not undelivered and (existing.status != "reserved" or existing.error is None):
         return None  # done, empty, failed, or in flight / outcome unknown: never a second copy
-    if existing.attempts >= setting("DIGEST_RETRY_MAX", 5) + 1:
-        existing.status = "failed"
+    if not undelivered and existing.attempts >= setting("DIGEST_RETRY_MAX", 5) + 1:
+        existing.status = "undelivered"
         db.session.commit()
         return None
     # Compare-and-set, so that two retries racing for the same row cannot both send.
@@ -393,11 +393,11 @@ def _claim(user_id: int, week: str) -> DigestDelivery | None:
         sa.update(DigestDelivery)
         .where(
             DigestDelivery.id == existing.id,
-            DigestDelivery.status == "reserved",
+            DigestDelivery.status == existing.status,
             DigestDelivery.error.is_not(None),
             DigestDelivery.attempts == existing.attempts,
         )
-        .values(attempts=DigestDelivery.attempts + 1, claimed_at=utcnow(), error=None)
+        .values(status="reserved", attempts=DigestDelivery.attempts + 1, claimed_at=utcnow(), error=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -443,11 +443,14 @@ def deliver_digest(user_id: int, week: str, final_attempt: bool = True) -> str:
         send_message(msg)
     except NOT_ACCEPTED_ERRORS as exc:
         db.session.rollback()
-        permanent = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-        error = f"SMTP nicht angenommen: {exc!r}"[:2000]
-        if final_attempt or permanent:
-            _finish(delivery, "failed", error=error)
+        permanent = exc.permanent
+        error = f"SMTP nicht angenommen: {exc.cause!r}"[:2000]
+        if permanent:
+            _finish(delivery, "failed", error=error)  # 5xx: the server will not take it this week
             return "fehlgeschlagen"
+        if final_attempt:
+            _finish(delivery, "undelivered", error=error)
+            return "nicht-zugestellt"
         _finish(delivery, "reserved", error=error)
         raise TransientMailError(error) from exc
     except (smtplib.SMTPException, OSError) as exc:
@@ -460,7 +463,8 @@ def deliver_digest(user_id: int, week: str, final_attempt: bool = True) -> str:
 
 
 def mark_stale_reservations(now: datetime | None = None) -> int:
-    """Close rows stuck in `reserved` (worker crashed, retry lost) as failed; never resend them."""
+    """Close rows stuck in `reserved` (worker crashed, retry lost): failed when the outcome is unknown
+    (never resent), undelivered when the last attempt was refused (the next run of the week retries)."""
     now = now or utcnow()
     limit = now - timedelta(minutes=setting("DIGEST_STALE_MINUTES", 180))
     rows = db.session.scalars(
@@ -469,8 +473,11 @@ def mark_stale_reservations(now: datetime | None = None) -> int:
         )
     ).all()
     for row in rows:
-        row.status = "failed"
-        row.error = row.error or "Abgebrochen während des Versands; Zustellung ungewiss, nicht wiederholt."
+        if row.error:
+            row.status = "undelivered"  # its last attempt was refused; the retry was lost
+        else:
+            row.status = "failed"
+            row.error = "Abgebrochen während des Versands; Zustellung ungewiss, nicht wiederholt."
     db.session.commit()
     return len(rows)
 
@@ -495,7 +502,10 @@ def dry_run(week: str) -> list[DryRunLine]:
                 DigestDelivery.user_id == user_id, DigestDelivery.iso_week == week
             )
         )
-        if existing is not None and not (existing.status == "reserved" and existing.error):
+        retry = existing is not None and (
+            existing.status == "undelivered" or (existing.status == "reserved" and existing.error)
+        )
+        if existing is not None and not retry:
             lines.append(DryRunLine(user.email, f"bereits erledigt ({existing.status})", None, []))
             continue
         digest = build_digest(user, week)

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from plattform.core.ratelimit import MAIL_ACTION_LIMIT, account_or_address
 from plattform.digest import bp
 from plattform.digest.consent import CURRENT_CONSENT_VERSION, consent_text
 from plattform.digest.forms import ButtonForm, ConsentForm
@@ -24,7 +25,7 @@ from plattform.digest.services import (
     user_id_from_unsubscribe_token,
 )
 from plattform.digest.tasks import send_confirmation
-from plattform.extensions import csrf, db
+from plattform.extensions import csrf, db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def _queue_confirmation(user_id: int) -> None:
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
 @login_required
+@limiter.limit(MAIL_ACTION_LIMIT, key_func=account_or_address, methods=["POST"])
 def einstellungen():
     """Order (double opt-in), resend the link, or cancel the weekly e-mail."""
     subscription = get_subscription(current_user.id)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from sqlalchemy.orm import joinedload
 
+from plattform.core.forms import paginate
 from plattform.extensions import db
 from plattform.kommunen import bp
 from plattform.kommunen.map import position_map
@@ -20,10 +21,9 @@ def liste():
     query = request.args.get("q", "").strip()
     land = request.args.get("land") or None
     kreis = request.args.get("kreis") or None
-    page = db.paginate(
+    page = paginate(
         search_kommunen(query, land, kreis).options(joinedload(Kommune.kreis)),  # the table shows it
         per_page=current_app.config["DIRECTORY_PAGE_SIZE"],
-        error_out=False,
         max_per_page=100,
     )
     laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()

@@ -29,6 +29,7 @@ from matching.netzwerk import (
 )
 from matching.projekte import DuplicationEntry, duplication_report, haversine_km
 from matching.vocabulary import TOPIC_LABELS_DE
+from plattform.core.text import append_text_row, csv_cell
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.models import Partnership
@@ -317,7 +318,7 @@ def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({c: "" if row.get(c) is None else row[c] for c in columns})
+        writer.writerow({c: "" if row.get(c) is None else csv_cell(row[c]) for c in columns})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -331,7 +332,7 @@ def to_xlsx(sheets: list[tuple[str, tuple[str, ...], list[dict]]]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.get(c) for c in columns])
+            append_text_row(sheet, [row.get(c) for c in columns])
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -23,8 +23,9 @@ from plattform.accounts.permissions import (
 from plattform.accounts.services import get_user_by_email
 from plattform.core import audit
 from plattform.core.actions import commit_action
+from plattform.core.ratelimit import INVITATION_LIMIT, account_or_address
 from plattform.core.tasks import enqueue
-from plattform.extensions import db
+from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke import bp
@@ -187,6 +188,7 @@ def detail(netzwerk_id: int):
 
 @bp.post("/<int:netzwerk_id>/einladen")
 @login_required
+@limiter.limit(INVITATION_LIMIT, key_func=account_or_address)
 def einladen(netzwerk_id: int):
     """Invite a Kommune by AGS and/or its officer by e-mail; errors shown next to the fields."""
     netzwerk = _coordinated_or_403(netzwerk_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -59,6 +60,16 @@ MAX_RECORDS = 20_000
 MAX_LINES = 25_000
 # The full directory's profiles unpack to about 30 MB of sheet XML; more is refused unread ("ZIP bomb").
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+# A row is read up to one column past the widest header the format allows (so a cell beyond the header
+# is still reported), whatever dimension the sheet declares: a 4.7 KB file declaring A1:XFD… made every
+# row 16,384 cells wide.
+MAX_SHEET_COLUMNS = len(CSV_COLUMNS) + len(CSV_IGNORED_COLUMNS) + 1
+# Cells the sheets really hold (counted in their XML before openpyxl parses it): every allowed row
+# with every column filled, and no more.
+MAX_XLSX_CELLS = MAX_LINES * MAX_SHEET_COLUMNS
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_SCAN_CHUNK = 1 << 20
+_SCAN_OVERLAP = 64
 
 
 class ProfileImportError(ValueError):
@@ -183,15 +194,26 @@ def _profile_or_error(path: Path, obj: Any, where: dict[str, int], *, row: bool)
         raise ProfileImportError(path.name, exc.message_de, field=exc.field, **where) from None
 
 
+def _json_loads(path: Path, text: str, line: int | None = None) -> Any:
+    """Parse JSON text; malformed or absurdly deep nesting is a clear error, never a crash."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = line if line is not None else exc.lineno
+        message = _("Kein gültiges JSON: %(error)s.", error=exc.msg)
+        raise ProfileImportError(path.name, message, line=where) from None
+    except RecursionError:
+        # The decoder recurses per nesting level; a profile is three levels deep.
+        raise ProfileImportError(
+            path.name,
+            _("Das JSON ist zu tief verschachtelt; ein Profil hat höchstens drei Ebenen."),
+            line=line,
+        ) from None
+
+
 def _read_json(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
     """A JSON array of profile objects (a single object is accepted as an array of one)."""
-    text = _decode(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileImportError(
-            path.name, _("Kein gültiges JSON: %(error)s.", error=exc.msg), line=exc.lineno
-        ) from None
+    data = _json_loads(path, _decode(path))
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -208,12 +230,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
         if not line.strip():
             continue
         where = {"line": lineno}
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProfileImportError(
-                path.name, _("Kein gültiges JSON: %(error)s.", error=exc.msg), line=lineno
-            ) from None
+        obj = _json_loads(path, line, lineno)
         yield where, _profile_or_error(path, obj, where, row=False)
 
 
@@ -319,6 +336,14 @@ def _read_xlsx(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
             f"Die Excel-Arbeitsmappe ist entpackt größer als {MAX_XLSX_UNPACKED_BYTES // 2**20} MB. "
             "Bitte teilen Sie sie auf.",
         )
+    if count_xlsx_cells(path) > MAX_XLSX_CELLS:
+        raise ProfileImportError(
+            path.name,
+            _(
+                "Die Excel-Arbeitsmappe enthält mehr als %(cells)s Zellen. Bitte teilen Sie sie auf.",
+                cells=f"{MAX_XLSX_CELLS:,}".replace(",", "."),
+            ),
+        )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -332,10 +357,34 @@ def _read_xlsx(path: Path) -> Iterator[tuple[dict[str, int], ProfileData]]:
         ) from None
     try:
         ws = wb[SHEET_TITLE] if SHEET_TITLE in wb.sheetnames else wb.worksheets[0]
-        rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+        # The declared dimension is the writer's claim, not the content: rows are as wide as their
+        # cells, and never wider than the format's columns.
+        ws.reset_dimensions()
+        cells = ws.iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS)
+        rows = ((i, list(r)) for i, r in enumerate(cells, start=1))
         yield from _rows_to_profiles(path, rows)
     finally:
         wb.close()
+
+
+def count_xlsx_cells(path: Path) -> int:
+    """How many cells the workbook's sheets really hold: the `<c>` elements in their XML, counted in
+    a streaming byte scan (cheap, and independent of any dimension the file declares)."""
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as member:
+                carry = b""
+                while chunk := member.read(_SCAN_CHUNK):
+                    data = carry + chunk
+                    # A tag may straddle two chunks: count only tags starting before the overlap.
+                    limit = max(0, len(data) - _SCAN_OVERLAP)
+                    total += sum(1 for m in _CELL_TAG.finditer(data) if m.start() < limit)
+                    carry = data[limit:]
+                total += sum(1 for _m in _CELL_TAG.finditer(carry))
+    return total
 
 
 # --------------------------------------------------------------------------- writing

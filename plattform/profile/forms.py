@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, SelectMultipleField, StringField
+from wtforms import BooleanField, Form, FormField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from plattform.core.forms import SelectField
+from plattform.core.forms import BoundedFieldList, SelectField, parse_form_int
+from plattform.core.routing import MAX_ID
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - WTForms 3.1/3.2
         return (value, label)
 
 
+from matching.profiles import MAX_PROJECTS
 from matching.typology import MAX_GOALS
 from matching.vocabulary import (
     GOAL_LABELS_DE,
@@ -88,10 +90,23 @@ class TypeTestForm(FlaskForm):
         typology's message rather than silently cut.
         """
         sent: dict[int, str] = {}
+        beyond: list[tuple[int, str]] = []
         for key in formdata:
-            if key.startswith("ziel_") and key[5:].isdigit():
-                sent[int(key[5:])] = formdata.get(key, "").strip()
+            if not key.startswith("ziel_"):
+                continue
+            rank = parse_form_int(key[5:], minimum=1, maximum=MAX_ID)
+            if rank is None:
+                continue  # not a goal field ("ziel_²", "ziel_-1")
+            value = formdata.get(key, "").strip()
+            if rank <= len(GOALS):
+                sent[rank] = value
+            elif value:
+                beyond.append((rank, value))
+        # A rank past the ten goals leaves a gap, as it always did, and its goal follows the gap (so
+        # the ranking is refused with the usual message), but the rank never decides the list's length.
         ranking = [sent.get(n, "") for n in range(1, max(sent, default=0) + 1)]
+        if beyond:
+            ranking += ["", *(value for _rank, value in sorted(beyond))]
         while ranking and not ranking[-1]:
             ranking.pop()
         return ranking
@@ -129,7 +144,8 @@ class ProfileEditorForm(FlaskForm):
         _l("Offen für"), choices=[_Choice(s, OPEN_FOR_LABELS_DE[s]) for s in OPEN_FOR], validate_choice=False
     )
     reichweite_km = StringField(_l("Reichweite in km"))
-    projekte = FieldList(FormField(ProjectForm), min_entries=0)
+    # The rows the profile may hold plus the editor's blank ones; more are counted, not read.
+    projekte = BoundedFieldList(FormField(ProjectForm), min_entries=0, max_entries=MAX_PROJECTS + 2)
 
 
 def _strength_choices() -> list[tuple[str, str]]:

@@ -14,7 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matching.coldstart import estimate_profile
-from matching.profiles import DEFAULT_REICHWEITE_KM, ProfileData, ProfileFormatError, parse_profile
+from matching.profiles import (
+    DEFAULT_REICHWEITE_KM,
+    MAX_PROJECTS,
+    ProfileData,
+    ProfileFormatError,
+    parse_profile,
+)
 from matching.taxonomy import (
     DEFINING_GOALS,
     PERSONA_CAN_TEACH,
@@ -44,7 +50,9 @@ from plattform.accounts.permissions import (
     recent_login_required,
 )
 from plattform.core import audit
+from plattform.core.forms import parse_form_int
 from plattform.core.navigation import register_nav
+from plattform.core.routing import MAX_ID
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
@@ -315,7 +323,10 @@ def _level_value(raw: str | None):
     raw = (raw or "").strip()
     if raw in ("", "0"):
         return None
-    return int(raw) if raw.isdigit() else raw
+    number = parse_form_int(raw, minimum=0, maximum=MAX_ID)
+    if number == 0:
+        return None
+    return raw if number is None else number
 
 
 def _reach_value(raw: str | None):
@@ -368,6 +379,16 @@ def editor_to_profile(
     reach = _reach_value(form.reichweite_km.data)
     check(form.reichweite_km, {"reichweite_km": reach})
     projekte = []
+    if form.projekte.overflow:
+        form.projekte.errors = [
+            _(
+                "Höchstens %(max)d Projekte passen in ein Profil; %(extra)d weitere Zeilen wurden nicht "
+                "gelesen. Bitte fassen Sie Projekte zusammen oder entfernen Sie abgeschlossene.",
+                max=MAX_PROJECTS,
+                extra=form.projekte.overflow,
+            )
+        ]
+        failed.append(form.projekte)
     for entry in form.projekte.entries:
         row = entry.form
         if row.entfernen.data:
@@ -391,6 +412,11 @@ def editor_to_profile(
             failed.append(target)
             continue
         projekte.append(item)
+    if len(projekte) > MAX_PROJECTS and not form.projekte.overflow:
+        form.projekte.errors = [
+            _("Höchstens %(max)d Projekte passen in ein Profil.", max=MAX_PROJECTS),
+        ]
+        failed.append(form.projekte)
     form.failed_fields = failed
     if failed:
         return None

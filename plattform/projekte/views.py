@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for, coordinated_kommune_ids
 from plattform.core.actions import commit_action
+from plattform.core.forms import parse_form_int
+from plattform.core.routing import MAX_ID
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
@@ -293,7 +295,9 @@ def aus_vorschlag(proposal_id: int):
     acting = None
     if mine:
         raw = request.form.get(f"v{proposal_id}-kommune_id")
-        acting = int(raw) if raw and raw.isdigit() else mine[0].id
+        acting = parse_form_int(raw, minimum=1, maximum=MAX_ID) if raw else mine[0].id
+        if acting is None:
+            abort(400)  # not a number ("²"): the German page asks to reload and try again
         if acting not in {k.id for k in mine}:
             abort(403)
     try:

@@ -252,6 +252,9 @@ def test_stale_form_page_has_no_wcag_violations(browser, live_server, app):
     page = context.new_page()
     page.goto("/konto/passwort-vergessen")
     context.clear_cookies()  # the session with the form's token is gone
+    # …and the token itself is stale: a cookie set again by a late response (seen under load) must not
+    # let the old form through.
+    page.locator('input[name="csrf_token"]').evaluate("input => { input.value = 'abgelaufen'; }")
     page.get_by_label("E-Mail-Adresse").fill("jemand@kreuzau.de")
     page.get_by_role("button", name="Link anfordern").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Das Formular ist abgelaufen")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.a11y import assert_accessible
 
@@ -14,10 +15,10 @@ def test_newcomer_finds_kreuzau_and_its_kreis(page, demo_region, tmp_path):
     page.get_by_label("Name, Gemeindeschlüssel (AGS) oder Postleitzahl").fill("Kreuzau")
     page.keyboard.press("Enter")
     page.get_by_role("link", name="Kreuzau").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Kreuzau"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kreuzau")
     page.get_by_role("link", name="Düren").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Düren"
-    assert page.get_by_role("link", name="Kreuzau").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Düren")
+    expect(page.get_by_role("link", name="Kreuzau")).to_be_visible()
     page.screenshot(path=str(tmp_path / "kreis-dueren.png"), full_page=True)
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from plattform.core.demo import seed_demo
 from plattform.extensions import db
@@ -42,7 +43,7 @@ def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(p
     page.get_by_role("link", name="Netzwerke").first.click()
     assert_accessible(page)
     page.get_by_role("link", name=KDVZ_NAME).click()
-    assert page.get_by_role("heading", level=1).inner_text() == KDVZ_NAME
+    expect(page.get_by_role("heading", level=1)).to_have_text(KDVZ_NAME)
     assert_accessible(page)
 
     page.get_by_role("link", name="Netzwerkgraph").click()
@@ -74,8 +75,8 @@ def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(p
     assert_accessible(page)
 
     card.get_by_role("button", name=re.compile("Als gemeinsames Projekt anlegen")).click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Hundesteuer digital gemeinsam"
-    assert "Kreuzau" in page.get_by_role("table", name="Beteiligte und eingeladene Kommunen").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hundesteuer digital gemeinsam")
+    expect(page.get_by_role("table", name="Beteiligte und eingeladene Kommunen")).to_contain_text("Kreuzau")
     assert_accessible(page)
 
 
@@ -84,14 +85,14 @@ def test_coordinator_forms_with_errors_are_accessible(page, demo):
     page.goto(f"/netzwerke/{demo.id}")
     page.get_by_label("Gemeindeschlüssel (AGS)").fill("09999999")
     page.get_by_role("button", name="Einladen").click()
-    assert page.get_by_role("alert").filter(has_text="nicht im Gemeindeverzeichnis").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="nicht im Gemeindeverzeichnis")).to_be_visible()
     assert_accessible(page)
     page.set_input_files(
         "#import-datei",
         files=[{"name": "profile.json", "mimeType": "application/json", "buffer": b'[{"ags": "08212000"}]'}],
     )
     page.get_by_role("button", name="Importieren").click()
-    assert page.get_by_role("alert").filter(has_text="nicht Mitglied dieses Netzwerks").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="nicht Mitglied dieses Netzwerks")).to_be_visible()
     assert_accessible(page)
 
 
@@ -102,33 +103,33 @@ def test_officer_pages_of_shared_projects_are_accessible(page, demo):
     _login(page, officer.email, PASSWORD)
 
     page.goto("/projekte/vorschlaege")
-    assert page.get_by_role("heading", level=1).inner_text() == "Gemeinsame Projekte in Ihrer Nähe"
-    assert page.get_by_role("heading", name="Hundesteuer digital").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gemeinsame Projekte in Ihrer Nähe")
+    expect(page.get_by_role("heading", name="Hundesteuer digital")).to_be_visible()
     assert_accessible(page)
 
     page.goto("/projekte/neu")
     page.get_by_role("button", name="Projekt anlegen").click()
-    assert page.get_by_role("alert").filter(has_text="Bitte geben Sie einen Titel an.").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Bitte geben Sie einen Titel an.")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Titel").fill("Digitallotsen für alle")
     page.get_by_role("button", name="Projekt anlegen").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Digitallotsen für alle"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Digitallotsen für alle")
     assert_accessible(page)
 
     page.get_by_role("link", name="Federführung übergeben").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Federführung übergeben"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Federführung übergeben")
     assert_accessible(page)
     page.go_back()
     page.get_by_role("link", name="Projekt mit Ergebnis abschließen").click()
     page.get_by_role("button", name="Abschließen").click()
-    assert page.get_by_role("alert").filter(has_text="Bitte beschreiben Sie das Ergebnis.").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Bitte beschreiben Sie das Ergebnis.")).to_be_visible()
     assert_accessible(page)
     page.goto("/projekte/")
-    assert page.get_by_role("link", name="E-Akte im Verbund").is_visible()
+    expect(page.get_by_role("link", name="E-Akte im Verbund")).to_be_visible()
     assert_accessible(page)
     page.goto("/kommunen/05358028")
-    assert page.get_by_role("heading", name="Netzwerke").is_visible()
-    assert page.get_by_role("heading", name="Gemeinsame Projekte").is_visible()
+    expect(page.get_by_role("heading", name="Netzwerke")).to_be_visible()
+    expect(page.get_by_role("heading", name="Gemeinsame Projekte")).to_be_visible()
     assert_accessible(page)
 
 
@@ -160,10 +161,10 @@ def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, de
 
     page.goto("/projekte/vorschlaege")
     card = page.locator("article").filter(has=page.get_by_role("link", name=title))
-    assert "Zu diesem Thema gibt es schon ein gemeinsames Projekt in Ihrer Nähe" in card.inner_text()
+    expect(card).to_contain_text("Zu diesem Thema gibt es schon ein gemeinsames Projekt in Ihrer Nähe")
     assert_accessible(page)
     card.get_by_role("button", name=re.compile(f"Dem Projekt beitreten.*{re.escape(title)}")).click()
-    assert page.get_by_role("heading", level=1).inner_text() == title
-    assert page.get_by_text("Ihre Kommune ist dem Projekt beigetreten.").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_text("Ihre Kommune ist dem Projekt beigetreten.")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(SharedProject, project_id).has_joined(kommune.id)

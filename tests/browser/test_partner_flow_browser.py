@@ -2,14 +2,17 @@
 
 Kreuzau's officer and Aldenhoven's officer each use their own browser context (own cookies). The
 suggestions come from the real recompute service over the two profiles. Every page passes axe, and
-the screenshots for the README are written to docs/img/.
+the screenshots for the README are written to test-artifacts/screenshots/ (`make screenshots` copies
+them to docs/img/).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from matching.profiles import ProfileData
 from plattform.extensions import db
@@ -21,7 +24,11 @@ from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
 
 pytestmark = pytest.mark.browser
 
-IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
+# Screenshots go to an ignored folder (the test run leaves the git tree clean); `make screenshots`
+# runs these tests and copies them to docs/img/ for the README.
+IMG = Path(
+    os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
 
 
 @pytest.fixture
@@ -86,7 +93,7 @@ def _login(page, user):
     page.get_by_label("E-Mail-Adresse").fill(user.email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    assert page.get_by_text(user.name).first.is_visible()
+    expect(page.get_by_text(user.name).first).to_be_visible()
 
 
 def test_two_officers_become_learning_partners(contexts, partners):
@@ -96,22 +103,20 @@ def test_two_officers_become_learning_partners(contexts, partners):
 
     # 1. Kreuzau sees Aldenhoven among its suggestions, with the reason.
     kreuzau.get_by_role("link", name="Partnervorschläge").click()
-    assert kreuzau.get_by_role("heading", level=1).inner_text() == "Vorschläge für Kreuzau"
+    expect(kreuzau.get_by_role("heading", level=1)).to_have_text("Vorschläge für Kreuzau")
     card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
-    assert "Digitallotsen" in card.inner_text()
+    expect(card).to_contain_text("Digitallotsen")
     card.get_by_text("Warum dieser Vorschlag?").click()
-    assert card.get_by_text("Kann Kreuzau etwas zeigen").is_visible()
+    expect(card.get_by_text("Kann Kreuzau etwas zeigen")).to_be_visible()
     assert_accessible(kreuzau)
     kreuzau.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
 
     # 2. The request form: first sent empty (error state), then with a message.
     card.get_by_role("link", name="Kontakt aufnehmen").click()
-    assert kreuzau.get_by_role("heading", level=1).inner_text() == "Kontakt aufnehmen"
+    expect(kreuzau.get_by_role("heading", level=1)).to_have_text("Kontakt aufnehmen")
     assert_accessible(kreuzau)
     kreuzau.get_by_role("button", name="Anfrage senden").click()
-    assert (
-        kreuzau.get_by_role("alert").first.inner_text().strip() == "Bitte schreiben Sie eine kurze Nachricht."
-    )
+    expect(kreuzau.get_by_role("alert").first).to_have_text("Bitte schreiben Sie eine kurze Nachricht.")
     assert_accessible(kreuzau)
     kreuzau.get_by_label("Ihre Nachricht").fill(
         "Guten Tag, wir möchten Digitallotsen ausbilden und würden gern von Ihren Erfahrungen lernen. "
@@ -119,7 +124,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     )
     kreuzau.screenshot(path=str(IMG / "anfrage.png"), full_page=True)
     kreuzau.get_by_role("button", name="Anfrage senden").click()
-    assert kreuzau.get_by_text("Ihre Anfrage an Aldenhoven wurde gesendet.").is_visible()
+    expect(kreuzau.get_by_text("Ihre Anfrage an Aldenhoven wurde gesendet.")).to_be_visible()
     assert "bernd.aldenhoff@aldenhoven.de" not in kreuzau.content()
     assert_accessible(kreuzau)
 
@@ -128,30 +133,30 @@ def test_two_officers_become_learning_partners(contexts, partners):
     _login(aldenhoven, partners.officer_b)
     aldenhoven.get_by_role("link", name="Anfragen").click()
     row = aldenhoven.get_by_role("row", name="Kreuzau")
-    assert "Digitallotsen" in row.inner_text()
+    expect(row).to_contain_text("Digitallotsen")
     assert "anna.kreuzer@kreuzau.de" not in aldenhoven.content()
     assert_accessible(aldenhoven)
     aldenhoven.screenshot(path=str(IMG / "anfragen.png"), full_page=True)
     row.get_by_role("button", name="Annehmen").click()
-    assert aldenhoven.get_by_text("Sie sind jetzt Lernpartner von Kreuzau.").is_visible()
-    assert aldenhoven.get_by_role("link", name="anna.kreuzer@kreuzau.de").is_visible()
-    assert aldenhoven.get_by_text("02422 507-100").is_visible()
+    expect(aldenhoven.get_by_text("Sie sind jetzt Lernpartner von Kreuzau.")).to_be_visible()
+    expect(aldenhoven.get_by_role("link", name="anna.kreuzer@kreuzau.de")).to_be_visible()
+    expect(aldenhoven.get_by_text("02422 507-100")).to_be_visible()
     assert_accessible(aldenhoven)
     aldenhoven.screenshot(path=str(IMG / "partnerschaft.png"), full_page=True)
 
     # 4. Kreuzau now sees Aldenhoven's contacts, and the partnership on both Kommune pages.
     kreuzau.get_by_role("link", name="Anfragen").click()
-    assert kreuzau.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de").is_visible()
+    expect(kreuzau.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de")).to_be_visible()
     assert "paul.wartend@aldenhoven.de" not in kreuzau.content()
     assert_accessible(kreuzau)
     kreuzau.goto(f"/kommunen/{KREUZAU}")
     section = kreuzau.locator("section", has=kreuzau.get_by_role("heading", name="Lernpartnerschaften"))
-    assert section.get_by_role("link", name="Aldenhoven").is_visible()
+    expect(section.get_by_role("link", name="Aldenhoven")).to_be_visible()
     assert_accessible(kreuzau)
     kreuzau.goto(f"/kommunen/{ALDENHOVEN}")
     section = kreuzau.locator("section", has=kreuzau.get_by_role("heading", name="Lernpartnerschaften"))
-    assert section.get_by_role("link", name="Kreuzau").is_visible()
-    assert section.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de").is_visible()
+    expect(section.get_by_role("link", name="Kreuzau")).to_be_visible()
+    expect(section.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de")).to_be_visible()
     assert_accessible(kreuzau)
 
     # 5. The accepted partner is no longer suggested.
@@ -168,11 +173,11 @@ def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
     page = contexts()
     _login(page, world.officer_c)
     page.get_by_role("link", name="Partnervorschläge").click()
-    assert page.get_by_role("heading", name="Noch keine Vorschläge").is_visible()
-    assert page.get_by_text("jede Nacht neu berechnet").is_visible()
+    expect(page.get_by_role("heading", name="Noch keine Vorschläge")).to_be_visible()
+    expect(page.get_by_text("jede Nacht neu berechnet")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Anfragen").click()
-    assert page.get_by_text("Noch keine Anfragen an Ihre Kommune.").is_visible()
+    expect(page.get_by_text("Noch keine Anfragen an Ihre Kommune.")).to_be_visible()
     assert_accessible(page)
 
 
@@ -185,18 +190,18 @@ def test_search_with_and_without_results(contexts, partners):
     page.get_by_label("Thema als").select_option("staerke")
     page.get_by_label("Höchstens so viele km entfernt").fill("40")
     page.get_by_role("button", name="Suchen").click()
-    assert page.get_by_text("1 Kommune gefunden").is_visible()
-    assert page.get_by_role("row", name="Aldenhoven").is_visible()
+    expect(page.get_by_text("1 Kommune gefunden")).to_be_visible()
+    expect(page.get_by_role("row", name="Aldenhoven")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=str(IMG / "suche.png"), full_page=True)
 
     page.get_by_label("Land").select_option(label="Baden-Württemberg")
     page.get_by_role("button", name="Suchen").click()
-    assert page.get_by_text("0 Kommunen gefunden").is_visible()
+    expect(page.get_by_text("0 Kommunen gefunden")).to_be_visible()
     assert_accessible(page)
 
     page.goto("/suche/?max_km=0")
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert_accessible(page)
 
 

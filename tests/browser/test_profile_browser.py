@@ -3,7 +3,10 @@ and sees it on the Kommune page; every page passes axe. The type test also works
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
@@ -24,7 +27,7 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     page.get_by_role("button", name="Anmelden").click()
 
     page.get_by_role("link", name="Typtest").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Typtest")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Typtest"))
     assert_accessible(page)
     page.get_by_label("Wichtigstes Ziel", exact=True).select_option(
         label="Bürgernahe und offene Verwaltung stärken"
@@ -36,12 +39,12 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     assert page.get_by_label("Ergebnis speichern für").input_value() == KREUZAU
     page.get_by_role("button", name="Ergebnis anzeigen").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Die Serviceorientierten"
-    assert page.get_by_text("Wir l(i)eben und gestalten Service!").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Die Serviceorientierten")
+    expect(page.get_by_text("Wir l(i)eben und gestalten Service!").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Profil von Kreuzau ausfüllen").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Profil bearbeiten: Kreuzau"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Profil bearbeiten: Kreuzau")
     assert page.locator(".km-estimated").count() > 0  # the estimate is marked until saved
     assert_accessible(page)
     lotsen = page.get_by_role("group", name="Digitallotsen", exact=True)
@@ -53,19 +56,19 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     page.get_by_role("button", name="Profil speichern").click()
 
     error = page.locator("#reichweite_km-fehler")
-    assert "keine Zahl" in error.inner_text()
+    expect(error).to_contain_text("keine Zahl")
     assert page.get_by_label("Reichweite in km").get_attribute("aria-invalid") == "true"
     assert_accessible(page)
     page.get_by_label("Reichweite in km").fill("30")
     page.get_by_role("button", name="Profil speichern").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Kreuzau"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kreuzau")
     profile = page.locator("section.km-profile")
-    assert "Digitallotsen" in profile.inner_text()
-    assert "Priorität 3 – hoch" in profile.inner_text()
-    assert "Team von Digitallotsen aufbauen" in profile.inner_text()
-    assert "geschätzt" not in profile.inner_text()
-    assert "30 km" in profile.inner_text()
+    expect(profile).to_contain_text("Digitallotsen")
+    expect(profile).to_contain_text("Priorität 3 – hoch")
+    expect(profile).to_contain_text("Team von Digitallotsen aufbauen")
+    expect(profile).not_to_contain_text("geschätzt")
+    expect(profile).to_contain_text("30 km")
     assert_accessible(page)
     page.screenshot(path=str(tmp_path / "kreuzau-profil.png"), full_page=True)
 
@@ -87,7 +90,7 @@ def test_type_test_by_keyboard_alone(page, demo_region):
             break
     page.keyboard.press("Enter")
     page.wait_for_url("**/typtest/ergebnis**")
-    assert page.get_by_role("heading", level=1).inner_text() == "Die Community Manager"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Die Community Manager")
 
 
 def test_type_test_errors_in_the_browser_are_accessible(page, demo_region):
@@ -95,12 +98,12 @@ def test_type_test_errors_in_the_browser_are_accessible(page, demo_region):
     page.get_by_label("Wichtigstes Ziel", exact=True).select_option("effizienz")
     page.get_by_label("Zweitwichtigstes Ziel").select_option("effizienz")
     page.get_by_role("button", name="Ergebnis anzeigen").click()
-    assert "mehrfach ausgewählt" in page.locator("#ziel_2-fehler").inner_text()
+    expect(page.locator("#ziel_2-fehler")).to_contain_text("mehrfach ausgewählt")
     assert_accessible(page)
     page.get_by_label("Zweitwichtigstes Ziel").select_option("")
     page.get_by_label("Wichtigstes Ziel", exact=True).select_option("")
     page.get_by_role("button", name="Ergebnis anzeigen").click()
-    assert "mindestens ein" in page.locator("#ziele-fehler").inner_text()
+    expect(page.locator("#ziele-fehler")).to_contain_text("mindestens ein")
     assert_accessible(page)
 
 

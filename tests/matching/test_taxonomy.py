@@ -1,4 +1,4 @@
-"""The study's figures in matching.taxonomy match the transcribed tables in ../shared/data."""
+"""The study's figures in matching.taxonomy match the transcribed tables in tests/data."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ import pytest
 from matching import taxonomy
 from matching.vocabulary import GOAL_LABELS_DE, GOALS, HANDLUNGSFELD_LABELS_DE, TOPIC_INDEX, TYPES
 
-STUDY_JSON = Path(__file__).resolve().parents[3] / "shared" / "data" / "kgst-oefit-typen.json"
+STUDY_JSON = Path(__file__).resolve().parents[1] / "data" / "kgst-oefit-typen.json"
 JSON_TYPES = ("Bedaechtige", "Optimierer", "Serviceorientierte", "CommunityManager")
 
 
 @pytest.fixture(scope="module")
 def study() -> dict:
-    if not STUDY_JSON.is_file():
-        pytest.skip(f"study data file not present: {STUDY_JSON}")
     return json.loads(STUDY_JSON.read_text(encoding="utf-8"))
 
 

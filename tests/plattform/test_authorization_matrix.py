@@ -397,10 +397,11 @@ COVERED_BLUEPRINTS = (
 
 # Routes whose rows live in the accounts matrix (tests/plattform/accounts/test_authorization.py):
 # its page table, and the POSTs of its tests test_deciding_a_request_*, test_granting_administration
-# and test_requesting_membership_acts_only_for_oneself.
+# test_ending_someone_elses_sessions and test_requesting_membership_acts_only_for_oneself.
 ACCOUNTS_MATRIX_ROUTES = [("GET", path) for path in accounts_matrix.PAGES] + [
     ("POST", "/freigaben/1"),
     ("POST", "/verwaltung/1/admin"),
+    ("POST", "/verwaltung/1/sitzungen-beenden"),
     ("POST", "/konto/kommune-beantragen/05162004"),
 ]
 # Pages of the accounts matrix walked here too (for the leak check); its own world has other AGS.

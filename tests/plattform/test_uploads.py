@@ -181,3 +181,95 @@ def test_the_cli_reader_refuses_the_unpacked_giant_as_well(tmp_path):
     path.write_bytes(_xlsx(_sheet(b" " * (MAX_XLSX_UNPACKED_BYTES + 1))))
     with pytest.raises(ProfileImportError, match="entpackt größer"):
         read_profiles(path)
+
+
+# --- the sheet's real content, not its declared dimension (issue 16, finding 4) -------------------
+
+
+def _dimension_sheet(dimension: str, rows_xml: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="' + dimension.encode() + b'"/><sheetData>' + rows_xml + b"</sheetData></worksheet>"
+    )
+
+
+def _inline(ref: str, text: str) -> bytes:
+    return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref.encode(), text.encode())
+
+
+def test_a_declared_huge_dimension_does_not_widen_the_rows(tmp_path, monkeypatch, app):
+    """A 4.7 KB sheet declaring A1:XFD… made every row 16,384 cells wide (≈ 270 s CPU for 25,000 rows)."""
+    from plattform.profile import formats
+
+    widths: list[int] = []
+    original = formats._rows_to_profiles
+
+    def observed(path, rows):
+        def recorded():
+            for lineno, cells in rows:
+                widths.append(len(cells))
+                yield lineno, cells
+
+        return original(path, recorded())
+
+    monkeypatch.setattr(formats, "_rows_to_profiles", observed)
+    rows = (
+        b'<row r="1">' + _inline("A1", "ags") + _inline("B1", "ziel_1") + b"</row>"
+        b'<row r="2">' + _inline("A2", AGS) + _inline("B2", "effizienz") + b"</row>"
+        b'<row r="3">' + _inline("A3", "# Kommentar") + b"</row>"
+    )
+    path = tmp_path / "breit.xlsx"
+    path.write_bytes(_xlsx(_dimension_sheet("A1:XFD1048576", rows)))
+    profiles = read_profiles(path)
+    assert [p.ags for p in profiles] == [AGS]
+    assert widths and max(widths) <= formats.MAX_SHEET_COLUMNS  # 16,384 before
+
+
+def test_cells_are_counted_in_the_sheet_xml_whatever_its_namespace_prefix(tmp_path):
+    from plattform.profile.formats import count_xlsx_cells
+
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+        + b"".join(
+            b'<x:row r="%d"><x:c r="A%d"><x:v>1</x:v></x:c><x:c r="B%d"/></x:row>' % (n, n, n)
+            for n in range(1, 70_001)
+        )
+        + b"</x:sheetData></x:worksheet>"
+    )
+    path = tmp_path / "zellen.xlsx"
+    path.write_bytes(_xlsx(sheet))
+    assert count_xlsx_cells(path) == 140_000  # across the scan's 1 MB chunk borders too
+
+
+def test_a_workbook_with_more_cells_than_the_format_allows_is_refused_unparsed(tmp_path, monkeypatch):
+    from plattform.profile import formats
+
+    monkeypatch.setattr(formats, "MAX_XLSX_CELLS", 50)
+    rows = b"".join(b'<row r="%d">' % n + _inline(f"A{n}", "#") + b"</row>" for n in range(1, 52))
+    path = tmp_path / "viele-zellen.xlsx"
+    path.write_bytes(_xlsx(_sheet(rows)))
+    with pytest.raises(ProfileImportError, match="mehr als 50 Zellen"):
+        read_profiles(path)
+
+
+# --- JSON nesting (issue 16, finding 10) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("ext", [".json", ".jsonl"])
+def test_deeply_nested_json_is_a_clear_error(admin_client, target, ext):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = _post(admin_client, target, deep, f"tief{ext}")
+    assert response.status_code == 422  # RecursionError answered 500 before
+    assert "zu tief verschachtelt" in response.text
+    assert _profiles() == 0
+
+
+@pytest.mark.parametrize("level", ["²", "٣"])
+def test_an_import_cell_with_unicode_digits_is_a_clear_error(tmp_path, level):
+    path = tmp_path / "stufe.csv"
+    path.write_text(f"ags;staerke:fim\n{AGS};{level}\n", encoding="utf-8")
+    with pytest.raises(ProfileImportError, match="keine ganze Zahl"):  # ValueError (500) before
+        read_profiles(path)

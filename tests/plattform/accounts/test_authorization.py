@@ -169,6 +169,27 @@ def test_granting_administration(app, world, role, expected, is_admin_after):
     assert db.session.get(User, target).is_admin is is_admin_after
 
 
+@pytest.mark.parametrize(
+    ("role", "expected", "sessions_after"),
+    [
+        ("anonymous", LOGIN, 1),
+        ("member_a", 403, 1),
+        ("member_b", 403, 1),
+        ("coordinator", 403, 1),
+        ("admin", 302, 0),
+    ],
+)
+def test_ending_someone_elses_sessions(app, world, role, expected, sessions_after):
+    from plattform.accounts.sessions import session_count
+
+    target = world["users"]["member_b"]
+    if role != "member_b":
+        client_as(app, world, "member_b")  # the session to be ended
+    check(client_as(app, world, role).post(f"/verwaltung/{target.id}/sitzungen-beenden"), expected)
+    db.session.expire_all()
+    assert session_count(db.session.get(User, target.id)) == sessions_after
+
+
 @pytest.mark.parametrize("role", ROLES[1:])
 def test_approval_list_shows_only_requests_the_user_may_decide(app, world, role):
     response = client_as(app, world, role).get("/freigaben/")

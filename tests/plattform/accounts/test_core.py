@@ -55,7 +55,9 @@ def test_password_change_ends_other_sessions(client, app, login):
     db.session.commit()
     login(user)
     assert user.name in client.get("/").text
-    user.session_version += 1
+    from plattform.accounts.services import set_password
+
+    set_password(user, "Ganz-neues-Passwort-2026")
     db.session.commit()
     assert user.name not in client.get("/").text
 

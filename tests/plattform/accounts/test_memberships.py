@@ -10,7 +10,7 @@ from plattform.accounts.permissions import can_act_for, has_approved_role, may_d
 from plattform.core.models import AuditEvent
 from plattform.extensions import db
 from tests.factories import KommuneFactory, MembershipFactory, UserFactory
-from tests.plattform.accounts.mailbox import bodies, link_path, messages_to
+from tests.plattform.accounts.mailbox import bodies, link_path, messages_to, parse
 
 
 @pytest.fixture
@@ -237,3 +237,20 @@ def test_member_pages_wait_for_an_approved_membership(app, login, kreis_setup):
     assert get_as(member).text == "Mitgliederbereich"
     assert get_as(kreis_setup["coordinator"]).text == "Mitgliederbereich"
     assert get_as(kreis_setup["admin"]).text == "Mitgliederbereich"
+
+
+def test_a_line_break_in_a_stored_name_does_not_drop_the_approvers_notice(
+    client, login, kreis_setup, smtp_server
+):
+    """Issue 16, finding 13: the subject names the person; a break in it made the mail policy refuse
+    the header and the notice was lost without a word. Headers are one line now."""
+    officer = UserFactory(email="zeile@kreuzau.de", name="Carla\r\nBcc: fremd@example.org")
+    db.session.commit()
+    login(officer)
+    response = client.post(f"/konto/kommune-beantragen/{kreis_setup['a'].ags}", data={"role": "mitglied"})
+    assert response.status_code == 302
+    (notice,) = messages_to(smtp_server, "koordination@kreis.de")
+    headers = parse(notice)
+    assert headers["Subject"] == "Neue Anfrage: Carla Bcc: fremd@example.org möchte für Kreuzau sprechen"
+    assert headers["Bcc"] is None
+    assert all(m["To"] != "fremd@example.org" for m in smtp_server.messages)

@@ -66,3 +66,46 @@ def test_registration_is_limited(client):
         for i in range(11)
     ]
     assert codes == [422] * 10 + [429]
+
+
+# --- actions that mail other people count per account (issue 16, finding 12) -----------------------
+
+
+def test_membership_requests_are_limited_per_account(client, demo_region, login, smtp_server):
+    """One account sent 12 requests, i.e. 12 mails to the coordination, in seconds."""
+    from plattform.accounts.models import KommuneMembership
+    from plattform.kommunen.models import Kommune
+
+    gemeinden = db.session.query(Kommune).filter(Kommune.ebene == "gemeinde").order_by(Kommune.ags).limit(12)
+    admin = UserFactory(is_admin=True)  # someone to notify
+    user = UserFactory()
+    db.session.commit()
+    assert admin.id
+    login(user)
+    codes = [
+        client.post(f"/konto/kommune-beantragen/{k.ags}", data={"role": "mitglied"}).status_code
+        for k in gemeinden
+    ]
+    assert codes == [302] * 5 + [429] * 7
+    assert db.session.query(KommuneMembership).filter_by(user_id=user.id).count() == 5
+    assert len(smtp_server.messages) == 5
+    # Another account is not affected by the first one's count.
+    client.post("/konto/abmelden")
+    other = UserFactory()
+    db.session.commit()
+    login(other)
+    assert (
+        client.post(f"/konto/kommune-beantragen/{gemeinden[0].ags}", data={"role": "mitglied"}).status_code
+        == 302
+    )
+
+
+def test_e_mail_change_links_are_limited_per_account(client, login, smtp_server):
+    user = UserFactory()
+    db.session.commit()
+    login(user)
+    codes = [
+        client.post("/konto/email", data={"new_email": f"neu{i}@kreuzau.de"}).status_code for i in range(6)
+    ]
+    assert codes == [302] * 5 + [429]
+    assert len(smtp_server.messages) == 5

@@ -54,3 +54,27 @@ def test_celery_tasks_run_in_the_app_context(app, demo_region):
 
     # Eager in unit tests; the real worker is exercised in tests/integration.
     assert directory_counts_task.delay().get() == {"kreis": 10, "gemeinde": 120}
+
+
+def test_a_dead_workers_task_returns_within_minutes_and_no_mail_retry_waits_longer(monkeypatch):
+    """Issue 16: with Redis's default visibility timeout a dead worker's task came back after an hour."""
+    from plattform.accounts.tasks import send_account_mail_task
+    from plattform.config import load_config
+
+    monkeypatch.delenv("CELERY_VISIBILITY_TIMEOUT", raising=False)
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    celery = load_config()["CELERY"]
+    assert celery["task_acks_late"] and celery["task_reject_on_worker_lost"]
+    timeout = celery["broker_transport_options"]["visibility_timeout"]
+    assert timeout <= 600
+    # A retry that waits longer than the timeout would be handed out twice: a duplicate mail.
+    assert send_account_mail_task.retry_backoff_max < timeout
+
+
+def test_the_embedded_broker_gets_no_redis_options(monkeypatch):
+    """kombu's SQLAlchemy transport hands transport options to create_engine: a visibility timeout
+    there stops the worker from starting."""
+    from plattform.config import load_config
+
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    assert load_config()["CELERY"]["broker_transport_options"] == {}

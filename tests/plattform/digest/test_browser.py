@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from plattform.digest.services import build_digest, render_digest, unsubscribe_token
 from plattform.extensions import db
@@ -30,10 +31,10 @@ def test_officer_orders_the_digest_with_double_opt_in(page, smtp_server, kreuzau
     log_in(page, user)
 
     page.get_by_role("link", name="Wochen-E-Mail").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Wöchentliche E-Mail"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wöchentliche E-Mail")
     assert_accessible(page)
     page.get_by_role("button", name="Wöchentliche E-Mail bestellen").click()
-    assert page.get_by_role("alert").first.inner_text().strip() == "Bitte bestätigen Sie die Einwilligung."
+    expect(page.get_by_role("alert").first).to_have_text("Bitte bestätigen Sie die Einwilligung.")
     assert_accessible(page)
     page.get_by_label("Ich willige ein").check()
     page.get_by_role("button", name="Wöchentliche E-Mail bestellen").click()

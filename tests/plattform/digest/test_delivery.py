@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from plattform.core.clock import utcnow
@@ -103,10 +104,32 @@ def test_lasting_smtp_failure_is_recorded_as_failed_after_the_retries(app, smtp_
     send_weekly_digest.delay(WEEK)
 
     (delivery,) = deliveries(user.id)
-    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert (delivery.status, delivery.attempts) == ("undelivered", 3)
     assert "451" in delivery.error
+    assert smtp_server.messages == []
+    # Refused every time, so certainly not delivered: the next run of the week sends it, once.
     smtp_server.fail_next = 0
-    send_weekly_digest.delay(WEEK)  # failed is final for the week
+    send_weekly_digest.delay(WEEK)
+    send_weekly_digest.delay(WEEK)
+    assert len(smtp_server.messages) == 1
+    db.session.refresh(delivery)
+    assert (delivery.status, delivery.attempts) == ("sent", 4)
+
+
+def test_a_permanent_refusal_is_failed_and_not_retried(app, smtp_server, kreuzau, noervenich):
+    app.config.update(DIGEST_RETRY_BACKOFF=0, DIGEST_RETRY_MAX=2)
+    user = officer(kreuzau)
+    contact_request(noervenich, kreuzau)
+    db.session.commit()
+    smtp_server.fail_next = 1
+    smtp_server.fail_code = "550 Mailbox unavailable"
+
+    send_weekly_digest.delay(WEEK)
+    send_weekly_digest.delay(WEEK)
+
+    (delivery,) = deliveries(user.id)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert "550" in delivery.error
     assert smtp_server.messages == []
 
 
@@ -122,7 +145,7 @@ def test_one_failing_recipient_does_not_stop_the_others(app, smtp_server, kreuza
     send_weekly_digest.delay(WEEK)
 
     assert [parsed(m)["To"].addresses[0].addr_spec for m in smtp_server.messages] == [second.email]
-    assert deliveries(first.id)[0].status == "failed"
+    assert deliveries(first.id)[0].status == "undelivered"  # refused: certainly not delivered
     assert deliveries(second.id)[0].status == "sent"
 
 
@@ -193,3 +216,47 @@ def test_a_row_left_reserved_by_a_crash_is_never_sent_again(app, smtp_server, kr
     assert mark_stale_reservations(now=utcnow() + timedelta(hours=4)) == 1
     db.session.refresh(crashed)
     assert crashed.status == "failed" and "ungewiss" in crashed.error
+
+
+# --- broken mail servers (issue 16, finding 6) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["close", "silent"])
+def test_a_digest_not_delivered_by_a_broken_server_is_sent_on_the_retry(
+    app, smtp_server, kreuzau, noervenich, mode
+):
+    """A server that closed before its greeting or never answered made every digest "delivery
+    uncertain", and the week's re-run sent nothing. It certainly did not take the message: retry."""
+    from plattform.digest.services import TransientMailError
+    from tests.services import FaultySmtpServer
+
+    user = officer(kreuzau)
+    contact_request(noervenich, kreuzau)
+    db.session.commit()
+    with FaultySmtpServer(mode) as broken:
+        app.config.update(MAIL_PORT=broken.port, MAIL_TIMEOUT=1)
+        with pytest.raises(TransientMailError):
+            deliver_digest(user.id, WEEK, final_attempt=False)
+    (delivery,) = deliveries(user.id)
+    assert delivery.status == "reserved" and delivery.error
+
+    app.config.update(MAIL_PORT=smtp_server.port)
+    assert deliver_digest(user.id, WEEK) == "gesendet"
+    assert deliver_digest(user.id, WEEK) == "bereits-erledigt"
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_digest_whose_final_answer_was_lost_is_never_sent_again(app, smtp_server, kreuzau, noervenich):
+    from tests.services import FaultySmtpServer
+
+    user = officer(kreuzau)
+    contact_request(noervenich, kreuzau)
+    db.session.commit()
+    with FaultySmtpServer("lost-after-data") as broken:
+        app.config.update(MAIL_PORT=broken.port, MAIL_TIMEOUT=2)
+        assert deliver_digest(user.id, WEEK, final_attempt=False) == "fehlgeschlagen"
+    app.config.update(MAIL_PORT=smtp_server.port)
+    send_weekly_digest.delay(WEEK)
+    (delivery,) = deliveries(user.id)
+    assert delivery.status == "failed" and "ungewiss" in delivery.error
+    assert smtp_server.messages == []  # maybe delivered: a second copy would be a duplicate
