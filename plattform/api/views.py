@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import BadRequest
 
@@ -26,7 +26,6 @@ from plattform.api.auth import (
     authenticate_request,
     current_token,
     require_token,
-    setting,
 )
 from plattform.api.openapi import AGS_PATTERN, SEARCH_MAX, body_errors, openapi_document
 from plattform.api.pagination import page_of_list, page_of_query, paged_response, paging_from_request
@@ -61,8 +60,6 @@ from plattform.vorschlaege.services import current_run, suggestion_items
 
 log = logging.getLogger(__name__)
 
-# A profile with every topic and 50 projects is about 12 KB of JSON; 64 KiB leaves room, not more.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
 _AGS_RE = re.compile(AGS_PATTERN)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -73,7 +70,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 @bp.before_request
 def _authenticate():
     """Token in, session cookie ignored; changing methods need a token; note the token's use."""
-    request.max_content_length = int(setting("API_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)))
+    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
     token = authenticate_request()
     for name, value in (request.view_args or {}).items():
         # Ids are 32-bit in PostgreSQL; a larger one names nothing (and must not reach the database).

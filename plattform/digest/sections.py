@@ -10,13 +10,14 @@ import importlib.util
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
 from plattform.digest.registry import DigestItem, DigestSection, register_digest_section
-from plattform.digest.services import BERLIN, aware, previous_listed_keys, setting
+from plattform.digest.services import BERLIN, aware, previous_listed_keys
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.models import ContactRequest
@@ -137,7 +138,7 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     ids = acting_kommune_ids(user)
     if not ids:
         return None
-    per_kommune = setting("DIGEST_SUGGESTIONS_PER_KOMMUNE", 5)
+    per_kommune = current_app.config["DIGEST_SUGGESTIONS_PER_KOMMUNE"]
     # The dashboard's own reader: current run only, without partners, declined or hidden pairs.
     top = [row for kommune_id in sorted(ids) for row in current_suggestions(kommune_id, limit=per_kommune)]
     if not top:

@@ -64,7 +64,6 @@ from plattform.netzwerke.services import (
 )
 from plattform.netzwerke.tasks import send_invitation
 from plattform.profile.formats import FORMATS, ProfileImportError
-from plattform.profile.services import UnknownKommuneError
 from plattform.profile.uploads import check_upload, upload_limit_mb
 from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
@@ -275,19 +274,18 @@ def profil_import(netzwerk_id: int):
                 path = Path(tmp) / name
                 path.write_bytes(checked.content)
                 try:
-                    count = import_member_profiles(netzwerk, path)
-                except (ProfileImportError, NetzwerkError, UnknownKommuneError) as exc:
+                    result = import_member_profiles(netzwerk, path, display_name=checked.name)
+                except ProfileImportError as exc:
                     db.session.rollback()
-                    message = str(exc)
-                    if "nichts" not in message:
-                        message += " " + _("Es wurde nichts importiert.")
-                    form.datei.errors = [message]
+                    form.datei.errors = [exc.text(_), _("Es wurde nichts importiert.")]
                 else:
                     audit.record(
-                        "profile.imported", target=netzwerk, details={"datei": name, "anzahl": count}
+                        "profile.imported",
+                        target=netzwerk,
+                        details={"datei": name, "anzahl": result.written},
                     )
                     db.session.commit()
-                    flash(_("%(count)d Profile importiert.", count=count), "success")
+                    flash(result.summary(_), "success")
                     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
         netzwerk = get_netzwerk(netzwerk_id)
     return _render_detail(netzwerk, import_form=form, status=422)

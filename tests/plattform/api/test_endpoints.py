@@ -117,7 +117,7 @@ def test_profile_validation_names_field_and_reason_in_german(client, world):
         )["errors"]
 
     assert put({"staerken": {"e-akte": 4}}) == [
-        {"field": "staerken.e-akte", "message": "Stufe 4 liegt nicht zwischen 1 und 3"}
+        {"field": "staerken.e-akte", "message": "Stufe 4 liegt nicht zwischen 1 und 3."}
     ]
     assert put({"bedarfe": {"hundesteuer": 2}}) == [
         {"field": "bedarfe.hundesteuer", "message": "Unbekanntes Thema 'hundesteuer'."}

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from matching.profiles import CSV_COLUMNS, ProfileData, ProjectEntry, profile_to_dict, profile_to_row
 from matching.synthetic import KommuneFacts, draw_profiles
 from plattform.profile.formats import (
+    EXPORT_COLUMNS,
     HELP_SHEET_TITLE,
     SHEET_TITLE,
     ProfileImportError,
@@ -95,7 +97,8 @@ def test_bad_level_in_row_7_names_the_row(tmp_path):
         read_profiles(path)
     err = info.value
     assert (err.file, err.line, err.field) == ("mitglieder.csv", 7, "staerke:e-akte")
-    assert str(err) == "mitglieder.csv, Zeile 7, Feld 'staerke:e-akte': Stufe 4 liegt nicht zwischen 1 und 3"
+    column = f"{get_column_letter(CSV_COLUMNS.index('staerke:e-akte') + 1)} (staerke:e-akte)"
+    assert str(err) == f"mitglieder.csv, Zeile 7, Spalte {column}: Stufe 4 liegt nicht zwischen 1 und 3."
 
 
 def test_bad_level_in_xlsx_row_7(tmp_path):
@@ -214,11 +217,16 @@ def test_leading_zero_lost_by_excel_is_restored(tmp_path):
 def test_template_is_readable_and_helpful(tmp_path):
     path = tmp_path / "vorlage.xlsx"
     write_template_xlsx(path)
-    assert read_profiles(path) == []  # header and help row only
+    with pytest.raises(ProfileImportError, match="keine Profile"):
+        read_profiles(path)  # header, slug and help rows only: an empty file
     wb = load_workbook(path)
     ws = wb[SHEET_TITLE]
-    assert [c.value for c in ws[1]] == list(CSV_COLUMNS)
-    assert ws["A2"].value.startswith("#")
+    # German headers for people, the slugs in a hidden row below for the import.
+    assert [c.value for c in ws[1]][:4] == ["AGS", "Name", "Ziel 1", "Ziel 2"]
+    assert "Stärke: DMS/E-Akte" in [c.value for c in ws[1]]
+    assert [c.value for c in ws[2]] == list(EXPORT_COLUMNS)
+    assert ws.row_dimensions[2].hidden is True
+    assert ws["A3"].value.startswith("#")
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
     assert '"1,2,3"' in lists
     assert HELP_SHEET_TITLE in wb.sheetnames
@@ -232,11 +240,11 @@ def test_template_filled_in_is_imported(tmp_path):
     write_template_xlsx(buf)
     wb = load_workbook(io.BytesIO(buf.getvalue()))
     ws = wb[SHEET_TITLE]
-    col = {name: i + 1 for i, name in enumerate(CSV_COLUMNS)}
-    ws.cell(row=3, column=col["ags"], value="05358008")
-    ws.cell(row=3, column=col["ziel_1"], value="effizienz")
-    ws.cell(row=3, column=col["bedarf:digitallotsen"], value=3)
-    ws.cell(row=3, column=col["projekte"], value="hundesteuer-digital|geplant|Hundesteuer online")
+    col = {name: i + 1 for i, name in enumerate(EXPORT_COLUMNS)}
+    ws.cell(row=4, column=col["ags"], value="05358008")
+    ws.cell(row=4, column=col["ziel_1"], value="effizienz")
+    ws.cell(row=4, column=col["bedarf:digitallotsen"], value=3)
+    ws.cell(row=4, column=col["projekte"], value="hundesteuer-digital|geplant|Hundesteuer online")
     wb.save(path)
     (p,) = read_profiles(path)
     assert p.ags == "05358008" and p.bedarfe == {"digitallotsen": 3}
