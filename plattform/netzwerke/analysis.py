@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
 
+from matching.geo import haversine_km
 from matching.netzwerk import (
     Coverage,
     NetworkAnalysis,
@@ -27,7 +28,7 @@ from matching.netzwerk import (
     graph_to_json,
     suggest_outside_partners,
 )
-from matching.projekte import DuplicationEntry, duplication_report, haversine_km
+from matching.projekte import DuplicationEntry, duplication_report
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
