@@ -15,6 +15,7 @@ from flask_babel import ngettext
 
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
+from plattform.core import formatting
 from plattform.digest.registry import DigestItem, DigestSection, register_digest_section
 from plattform.digest.services import previous_listed_keys
 from plattform.extensions import db
@@ -60,7 +61,7 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     items = []
     for row in new:
         kommune, partner = names[row.kommune_id], names[row.partner_id]
-        distance = f" ({row.distance_km:.0f} km)" if row.distance_km is not None else ""
+        distance = f" ({formatting.decimal(row.distance_km, 0)} km)" if row.distance_km is not None else ""
         text = _(
             "Für %(kommune)s: %(partner)s%(entfernung)s.",
             kommune=kommune.short_name,

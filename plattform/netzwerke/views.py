@@ -23,6 +23,7 @@ from plattform.accounts.permissions import (
 from plattform.accounts.services import get_user_by_email
 from plattform.core import audit
 from plattform.core.actions import commit_action
+from plattform.core.exports import CSV_MIMETYPE, download
 from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -390,9 +391,7 @@ def _record_export(netzwerk, what: str) -> None:
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return download(data, filename, mimetype)
 
 
 @bp.get("/<int:netzwerk_id>/export/mitglieder.csv")
@@ -402,7 +401,7 @@ def export_mitglieder_csv(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     _record_export(netzwerk, "mitglieder_csv")
     data = to_csv(member_rows(network_graph(netzwerk)), MEMBER_COLUMNS)
-    return _download(data, f"netzwerk-{netzwerk.id}-mitglieder.csv", "text/csv; charset=utf-8")
+    return _download(data, f"netzwerk-{netzwerk.id}-mitglieder.csv", CSV_MIMETYPE)
 
 
 @bp.get("/<int:netzwerk_id>/export/themen.csv")
@@ -412,7 +411,7 @@ def export_themen_csv(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     _record_export(netzwerk, "themen_csv")
     data = to_csv(coverage_rows(network_coverage(netzwerk)), COVERAGE_COLUMNS)
-    return _download(data, f"netzwerk-{netzwerk.id}-themen.csv", "text/csv; charset=utf-8")
+    return _download(data, f"netzwerk-{netzwerk.id}-themen.csv", CSV_MIMETYPE)
 
 
 @bp.get("/<int:netzwerk_id>/export/netzwerk.xlsx")

@@ -54,6 +54,7 @@ from matching.vocabulary import (
     TOPIC_LABELS_DE,
     TOPIC_SLUGS,
 )
+from plattform.core import formatting
 from plattform.core.exports import CSV_DIALECT, csv_bytes
 from plattform.i18n import N_
 
@@ -287,8 +288,8 @@ def read_profile_records(path: str | Path, *, display_name: str | None = None) -
 
 
 def _thousands(value: int) -> str:
-    """20.000 (the messages are German text; the web renders them unchanged)."""
-    return f"{value:,}".replace(",", ".")
+    """20.000 in German (Babel, in the language of the request; German in the CLI)."""
+    return formatting.decimal(value)
 
 
 def _decode(path: Path, name: str) -> str:
