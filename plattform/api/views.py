@@ -255,9 +255,11 @@ def profil_schreiben(ags: str, body):
         raise ApiError(403, f"Sie dürfen das Profil von {k.name} nicht bearbeiten.")
     if isinstance(body, dict):
         body = {"ags": k.ags, **body}
-        if body["ags"] != k.ags:
-            raise validation_error([field_error("ags", f"Der AGS muss zur Adresse passen ({k.ags}).")])
-    parsed = parse_profile_body(body, record=k.ags)
+    parsed = parse_profile_body(body, record=k.ags)  # the model first: every problem of the document
+    if parsed.ags != k.ags:
+        raise validation_error(
+            [field_error("ags", f"AGS {parsed.ags} passt nicht zur Adresse (Kommune {k.ags}).")]
+        )
     save_profile(k, parsed, user_id=user.id, mentioned=serializers.mentioned_fields(body))
     db.session.commit()
     return serializers.profile_public(get_profile(k.id))

@@ -124,7 +124,7 @@ def test_profile_validation_names_field_and_reason_in_german(client, world):
     ]
     assert put({"staerke": {"e-akte": 2}}) == [{"field": "staerke", "message": "Unbekanntes Feld 'staerke'."}]
     assert put({"ags": ALDENHOVEN}) == [
-        {"field": "ags", "message": f"Der AGS muss zur Adresse passen ({KREUZAU})."}
+        {"field": "ags", "message": f"AGS {ALDENHOVEN} passt nicht zur Adresse (Kommune {KREUZAU})."}
     ]
     assert put({"reichweite_km": 5000})[0]["field"] == "reichweite_km"
     # One model for every entrance: a control character in a title is refused here as in a file.
