@@ -311,29 +311,40 @@ def _sorted_levels(levels: Mapping[str, int]) -> dict[str, int]:
     return {k: levels[k] for k in sorted(levels, key=lambda s: TOPIC_INDEX.get(s, len(TOPIC_INDEX)))}
 
 
+_TEXT_MESSAGES = {
+    "titel": (
+        N_("Der Titel muss ein Text sein."),
+        N_("Der Titel ist länger als %(max)d Zeichen."),
+        N_("Der Titel enthält Steuerzeichen (etwa NUL oder Zeilenumbrüche); bitte nur Text angeben."),
+    ),
+    "name": (
+        N_("Der Name muss ein Text sein."),
+        N_("Der Name ist länger als %(max)d Zeichen."),
+        N_("Der Name enthält Steuerzeichen (etwa NUL oder Zeilenumbrüche); bitte nur Text angeben."),
+    ),
+}
+
+
 def _plain_text(what: str, maximum: int):
     """Before-validator of a stored text: a string of at most ``maximum`` characters, no control ones."""
+    not_text, too_long, control = _TEXT_MESSAGES[what]
 
     def check(value: Any) -> Any:
         if value is None:
             return None
         if not isinstance(value, str):
-            _fail("text_type", N_("%(what)s muss ein Text sein."), what=what)
+            _fail("text_type", not_text)
         if len(value) > maximum:
-            _fail("text_too_long", N_("%(what)s ist länger als %(max)d Zeichen."), what=what, max=maximum)
+            _fail("text_too_long", too_long, max=maximum)
         if _CONTROL_RE.search(value):
-            _fail(
-                "text_control",
-                N_("%(what)s enthält Steuerzeichen (etwa NUL oder Zeilenumbrüche); bitte nur Text angeben."),
-                what=what,
-            )
+            _fail("text_control", control)
         return value
 
     return check
 
 
 def _title(value: Any) -> Any:
-    value = _plain_text(N_("Der Titel"), MAX_TITLE_LEN)(value)
+    value = _plain_text("titel", MAX_TITLE_LEN)(value)
     if value is None or not value.strip():
         return None  # the topic's label (ProjectEntry.__post_init__)
     return value.strip()
@@ -486,7 +497,7 @@ Link = Annotated[
 ]
 Name = Annotated[
     Annotated[str, StringConstraints(max_length=MAX_NAME_LEN, pattern=PLAIN_TEXT_PATTERN)] | None,
-    BeforeValidator(_plain_text(N_("Der Name"), MAX_NAME_LEN)),
+    BeforeValidator(_plain_text("name", MAX_NAME_LEN)),
     Field(description="Name der Kommune; wird beim Einlesen nicht ausgewertet"),
 ]
 
