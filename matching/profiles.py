@@ -1,15 +1,8 @@
 """The profile of a Kommune (DESIGN.md, "Data formats"): the one model every entrance validates with.
 
-One profile is one JSON object::
-
-    {"ags": "05358028",
-     "ziele": ["rechtliche-vorgaben", "foerdermittel", "effizienz"],
-     "handlungsfelder": ["verwaltungshandeln", "digitale-infrastruktur", "sicherheit"],
-     "staerken": {"ozg-umsetzung": 3, "it-sicherheit": 2},
-     "bedarfe": {"glasfaserausbau": 3, "datennutzung": 2},
-     "projekte": [{"thema": "hundesteuer-digital", "status": "laufend", "titel": "Hundesteuer online"}],
-     "offen_fuer": ["lernpartnerschaft", "gemeinsames-projekt", "nachnutzung"],
-     "reichweite_km": 60}
+One profile is one JSON object in the shape of DESIGN.md, "Data formats" (keys ``ags``, ``ziele``,
+``handlungsfelder``, ``staerken``, ``bedarfe``, ``projekte``, ``offen_fuer``, ``reichweite_km``; an
+example is in docs/typtest.md).
 
 ``ProfileData`` is a pydantic dataclass: constructing one validates it, and ``parse_profile`` turns a
 JSON object (from a file, the API, the editor or a spreadsheet row) into one. Every rule lives in the
@@ -422,26 +415,25 @@ ProjectStatus = Annotated[
         )
     ),
 ]
-Strength = Annotated[
-    int,
-    at.Interval(ge=1, le=3),
-    BeforeValidator(
-        _level(
+
+
+def _level_type(word: str):
+    """A level 1–3 whose messages call it ``word`` (Stufe for strengths, Priorität for needs)."""
+    messages = {
+        "Stufe": (
             N_("Stufe %(value)s ist keine ganze Zahl zwischen 1 und 3."),
             N_("Stufe %(value)s liegt nicht zwischen 1 und 3."),
-        )
-    ),
-]
-Need = Annotated[
-    int,
-    at.Interval(ge=1, le=3),
-    BeforeValidator(
-        _level(
+        ),
+        "Priorität": (
             N_("Priorität %(value)s ist keine ganze Zahl zwischen 1 und 3."),
             N_("Priorität %(value)s liegt nicht zwischen 1 und 3."),
-        )
-    ),
-]
+        ),
+    }[word]
+    return Annotated[int, at.Interval(ge=1, le=3), BeforeValidator(_level(*messages))]
+
+
+Strength = _level_type("Stufe")
+Need = _level_type("Priorität")
 _UNIQUE = {"uniqueItems": True}
 Goals = Annotated[
     tuple[Goal, ...],

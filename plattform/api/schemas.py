@@ -145,6 +145,16 @@ class Paging(BaseModel):
     ] = DEFAULT_PER_PAGE
 
 
+def _Digits(name: str, n: int, description: str):
+    """An optional query parameter of exactly ``n`` digits."""
+    return Annotated[
+        str | None,
+        StringConstraints(pattern=f"^[0-9]{{{n}}}$"),
+        BeforeValidator(_query_text(name, SEARCH_MAX, f"[0-9]{{{n}}}")),
+        Field(description=description),
+    ]
+
+
 class KommunenQuery(Paging):
     q: Annotated[
         str,
@@ -152,18 +162,8 @@ class KommunenQuery(Paging):
         BeforeValidator(_query_text("q", SEARCH_MAX)),
         Field(description="Name, AGS-Anfang oder Postleitzahl"),
     ] = ""
-    land: Annotated[
-        str | None,
-        StringConstraints(pattern="^[0-9]{2}$"),
-        BeforeValidator(_query_text("land", SEARCH_MAX, "[0-9]{2}")),
-        Field(description="Landesschlüssel, 2 Ziffern (05 = NRW)"),
-    ] = None
-    kreis: Annotated[
-        str | None,
-        StringConstraints(pattern="^[0-9]{5}$"),
-        BeforeValidator(_query_text("kreis", SEARCH_MAX, "[0-9]{5}")),
-        Field(description="Kreisschlüssel, 5 Ziffern"),
-    ] = None
+    land: _Digits("land", 2, "Landesschlüssel, 2 Ziffern (05 = NRW)") = None
+    kreis: _Digits("kreis", 5, "Kreisschlüssel, 5 Ziffern") = None
 
 
 DIRECTIONS = ("incoming", "outgoing", "all")

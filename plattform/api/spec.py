@@ -172,68 +172,42 @@ def _adapter(model: Any) -> TypeAdapter:
 
 
 def operation(
-    bp: Blueprint,
-    method: str,
-    rule: str,
-    *,
-    op_id: str,
-    summary: str,
-    tag: str,
-    scope: str | None = "lesen",
-    public: bool = False,
-    description: str = "",
-    query: type[BaseModel] | None = None,
-    body: Any = None,
-    response: Any = None,
-    status: int = 200,
-    errors: tuple[int, ...] = (),
-    paged: bool = False,
-    headers: dict | None = None,
+    bp: Blueprint, method: str, rule: str, *, scope: str | None = "lesen", public: bool = False, **spec: Any
 ) -> Callable:
     """Register a view as an operation: route, token check, request parsing, response validation.
 
-    The view gets ``query=`` and ``body=`` (validated models) besides its path arguments and returns
-    the response data, or ``(data, headers)``; the data is validated by ``response`` and sent as JSON
-    with ``status``.
+    ``spec`` holds the fields of ``Operation`` (op_id, summary, tag, description, query, body,
+    response, status, errors, paged, headers). The view gets ``query=`` and ``body=`` (validated models)
+    besides its path arguments and returns the response data, or ``(data, headers)``; the data is
+    validated by ``response`` and sent as JSON with ``status``.
     """
-    write = scope == "schreiben"
-    if write:
-        description = f"{description} {WRITE}".strip()
+    if scope == "schreiben":
+        spec["description"] = f"{spec.get('description', '')} {WRITE}".strip()
+    spec["errors"] = tuple(spec.get("errors", ()))
 
     def decorate(view: Callable) -> Callable:
-        OPERATIONS.append(
-            Operation(
-                method=method.lower(),
-                rule=rule,
-                op_id=op_id,
-                summary=summary,
-                tag=tag,
-                security=PUBLIC if public else TOKEN,
-                description=description,
-                query=query,
-                body=body,
-                response=response,
-                status=status,
-                errors=tuple(errors),
-                paged=paged,
-                headers=headers or {},
-                rule_endpoint=view.__name__,
-            )
+        op = Operation(
+            method=method.lower(),
+            rule=rule,
+            security=PUBLIC if public else TOKEN,
+            rule_endpoint=view.__name__,
+            **spec,
         )
+        OPERATIONS.append(op)
 
         @wraps(view)
         def wrapped(**kwargs):
-            parsed = parse_query(query)
-            if query is not None:
+            parsed = parse_query(op.query)
+            if op.query is not None:
                 kwargs["query"] = parsed
-            if body is not None:
-                kwargs["body"] = parse_body(body)
+            if op.body is not None:
+                kwargs["body"] = parse_body(op.body)
             result = view(**kwargs)
             extra_headers: dict = {}
             if isinstance(result, tuple):
                 result, extra_headers = result
-            response_ = jsonify(_serialise(response, result))
-            response_.status_code = status
+            response_ = jsonify(_serialise(op.response, result))
+            response_.status_code = op.status
             for key, value in extra_headers.items():
                 response_.headers[key] = value
             return response_

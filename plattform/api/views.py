@@ -28,17 +28,8 @@ from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
+from plattform.kontakte import services as kontakte
 from plattform.kontakte.models import ContactRequest
-from plattform.kontakte.services import (
-    ContactError,
-    answer_request,
-    contact_people,
-    get_request_for,
-    may_see_contacts,
-    partners_of,
-    send_request,
-    withdraw_request,
-)
 from plattform.netzwerke.analysis import network_coverage, network_graph
 from plattform.netzwerke.services import (
     coordinated_netzwerk_ids,
@@ -203,7 +194,7 @@ def kommune(ags: str):
                 .order_by(Kommune.name_search)
             )
         )
-    return serializers.kommune_detail(k, gemeinden, partners_of(k.id), get_profile(k.id) is not None)
+    return serializers.kommune_detail(k, gemeinden, kontakte.partners_of(k.id), get_profile(k.id) is not None)
 
 
 # --- profiles ---------------------------------------------------------------------------------------
@@ -312,8 +303,8 @@ def _request_json(req: ContactRequest, with_contacts: bool = True) -> dict:
         user = api_user()
         acting = acting_kommune_ids(user)
         other = req.from_kommune if req.to_kommune_id in acting else req.to_kommune
-        if may_see_contacts(user, other.id):
-            contacts = contact_people(other.id)
+        if kontakte.may_see_contacts(user, other.id):
+            contacts = kontakte.contact_people(other.id)
     return serializers.contact_request(req, contacts)
 
 
@@ -381,8 +372,8 @@ def kontaktanfrage_senden(body: schemas.ContactRequestInput):
     if an.id == von.id:
         raise validation_error([field_error("to_kommune", "Eine Kommune kann sich nicht selbst anfragen.")])
     try:
-        req = send_request(user, von.id, an.id, body.message)
-    except ContactError as exc:
+        req = kontakte.send_request(user, von.id, an.id, body.message)
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
@@ -392,7 +383,7 @@ def kontaktanfrage_senden(body: schemas.ContactRequestInput):
 
 def _own_request(request_id: int) -> ContactRequest:
     """The request if the user acts for one of its sides; 404 otherwise (its existence stays hidden)."""
-    req = get_request_for(api_user(), request_id)
+    req = kontakte.get_request_for(api_user(), request_id)
     if req is None:
         raise ApiError(404, "Diese Anfrage gibt es nicht, oder sie betrifft keine Ihrer Kommunen.")
     return req
@@ -414,13 +405,22 @@ def kontaktanfrage(request_id: int):
     return _request_json(_own_request(request_id))
 
 
+# What accepting, declining and withdrawing a request share.
+_CHANGE_REQUEST = {
+    "tag": "Kontaktanfragen",
+    "scope": "schreiben",
+    "response": schemas.ContactRequest,
+    "errors": (404, 409),
+}
+
+
 def _answer(request_id: int, accept: bool):
     req = _own_request(request_id)
     if not can_act_for(api_user(), req.to_kommune_id):
         raise ApiError(403, "Nur die angefragte Kommune kann die Anfrage beantworten.")
     try:
-        answer_request(req, api_user(), accept)
-    except ContactError as exc:
+        kontakte.answer_request(req, api_user(), accept)
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
@@ -434,11 +434,8 @@ def _answer(request_id: int, accept: bool):
     "/kontaktanfragen/<int:request_id>/annehmen",
     op_id="acceptContactRequest",
     summary="Kontaktanfrage annehmen",
-    tag="Kontaktanfragen",
-    scope="schreiben",
     description="Nur die angefragte Seite; beide werden Lernpartner.",
-    response=schemas.ContactRequest,
-    errors=(404, 409),
+    **_CHANGE_REQUEST,
 )
 def kontaktanfrage_annehmen(request_id: int):
     """Accept an incoming request: the two Kommunen become partners."""
@@ -451,11 +448,8 @@ def kontaktanfrage_annehmen(request_id: int):
     "/kontaktanfragen/<int:request_id>/ablehnen",
     op_id="declineContactRequest",
     summary="Kontaktanfrage ablehnen",
-    tag="Kontaktanfragen",
-    scope="schreiben",
     description="Nur die angefragte Seite; das Paar wird nicht mehr vorgeschlagen.",
-    response=schemas.ContactRequest,
-    errors=(404, 409),
+    **_CHANGE_REQUEST,
 )
 def kontaktanfrage_ablehnen(request_id: int):
     """Decline an incoming request: the pair is not suggested again."""
@@ -468,11 +462,8 @@ def kontaktanfrage_ablehnen(request_id: int):
     "/kontaktanfragen/<int:request_id>/zurueckziehen",
     op_id="withdrawContactRequest",
     summary="Kontaktanfrage zurückziehen",
-    tag="Kontaktanfragen",
-    scope="schreiben",
     description="Nur die anfragende Seite, solange die Anfrage offen ist.",
-    response=schemas.ContactRequest,
-    errors=(404, 409),
+    **_CHANGE_REQUEST,
 )
 def kontaktanfrage_zurueckziehen(request_id: int):
     """Withdraw an open outgoing request."""
@@ -480,8 +471,8 @@ def kontaktanfrage_zurueckziehen(request_id: int):
     if not can_act_for(api_user(), req.from_kommune_id):
         raise ApiError(403, "Nur die anfragende Kommune kann die Anfrage zurückziehen.")
     try:
-        withdraw_request(req, api_user())
-    except ContactError as exc:
+        kontakte.withdraw_request(req, api_user())
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
@@ -533,6 +524,15 @@ def projekt(project_id: int):
     return serializers.project(_project_or_404(project_id))
 
 
+_MEMBERSHIP = {
+    "tag": "Projekte",
+    "scope": "schreiben",
+    "body": schemas.ProjectMembershipInput,
+    "response": schemas.Project,
+    "errors": (404, 409),
+}
+
+
 def _membership_change(project_id: int, body: schemas.ProjectMembershipInput, change) -> dict:
     project = _project_or_404(project_id)
     kommune = get_by_ags(body.kommune)
@@ -549,40 +549,39 @@ def _membership_change(project_id: int, body: schemas.ProjectMembershipInput, ch
     return serializers.project(_project_or_404(project_id))
 
 
-@operation(
-    bp,
-    "POST",
-    "/projekte/<int:project_id>/beitreten",
-    op_id="joinProject",
-    summary="Einem Projekt beitreten",
-    tag="Projekte",
-    scope="schreiben",
-    description="Für eine Ihrer Kommunen (nimmt auch eine Einladung an).",
-    body=schemas.ProjectMembershipInput,
-    response=schemas.Project,
-    errors=(404, 409),
-)
-def projekt_beitreten(project_id: int, body: schemas.ProjectMembershipInput):
-    """Join a project (or accept an invitation) for one of the user's Kommunen."""
-    return _membership_change(project_id, body, join_project)
+def _membership_operation(action: str, op_id: str, summary: str, description: str, change):
+    """POST /projekte/{id}/<action> for one of the user's Kommunen (join or leave)."""
+
+    def view(project_id: int, body: schemas.ProjectMembershipInput):
+        return _membership_change(project_id, body, change)
+
+    view.__name__ = f"projekt_{action}"
+    view.__doc__ = summary
+    return operation(
+        bp,
+        "POST",
+        f"/projekte/<int:project_id>/{action}",
+        op_id=op_id,
+        summary=summary,
+        description=description,
+        **_MEMBERSHIP,
+    )(view)
 
 
-@operation(
-    bp,
-    "POST",
-    "/projekte/<int:project_id>/verlassen",
-    op_id="leaveProject",
-    summary="Ein Projekt verlassen",
-    tag="Projekte",
-    scope="schreiben",
-    description="Für eine Ihrer Kommunen; die federführende Kommune übergibt vorher.",
-    body=schemas.ProjectMembershipInput,
-    response=schemas.Project,
-    errors=(404, 409),
+projekt_beitreten = _membership_operation(
+    "beitreten",
+    "joinProject",
+    "Einem Projekt beitreten",
+    "Für eine Ihrer Kommunen (nimmt auch eine Einladung an).",
+    join_project,
 )
-def projekt_verlassen(project_id: int, body: schemas.ProjectMembershipInput):
-    """Leave a project (or decline an invitation) for one of the user's Kommunen."""
-    return _membership_change(project_id, body, leave_project)
+projekt_verlassen = _membership_operation(
+    "verlassen",
+    "leaveProject",
+    "Ein Projekt verlassen",
+    "Für eine Ihrer Kommunen; die federführende Kommune übergibt vorher.",
+    leave_project,
+)
 
 
 # --- networks ---------------------------------------------------------------------------------------
@@ -608,6 +607,13 @@ def netzwerke(query: schemas.Paging):
     return paged(rows, total, query, lambda n: serializers.network(n, user.is_admin or n.id in coordinated))
 
 
+_ANALYSIS = {
+    "tag": "Netzwerke",
+    "description": "Nur für die Koordination des Netzwerks (und die Administration).",
+    "errors": (403, 404),
+}
+
+
 def _coordinated_or_403(netzwerk_id: int):
     netzwerk = get_netzwerk(netzwerk_id)
     if netzwerk is None:
@@ -623,10 +629,8 @@ def _coordinated_or_403(netzwerk_id: int):
     "/netzwerke/<int:netzwerk_id>/graph",
     op_id="getNetworkGraph",
     summary="Graph eines Netzwerks",
-    tag="Netzwerke",
-    description="Nur für die Koordination des Netzwerks (und die Administration).",
     response=schemas.NetworkGraph,
-    errors=(403, 404),
+    **_ANALYSIS,
 )
 def netzwerk_graph(netzwerk_id: int):
     """The members' graph with density, components, isolated members, brokers and communities."""
@@ -646,10 +650,8 @@ def netzwerk_graph(netzwerk_id: int):
     "/netzwerke/<int:netzwerk_id>/abdeckung",
     op_id="getNetworkCoverage",
     summary="Themenabdeckung eines Netzwerks",
-    tag="Netzwerke",
-    description="Nur für die Koordination des Netzwerks (und die Administration).",
     response=schemas.NetworkCoverage,
-    errors=(403, 404),
+    **_ANALYSIS,
 )
 def netzwerk_abdeckung(netzwerk_id: int):
     """Which topics the network can teach itself; needs nobody inside covers, with partners outside."""

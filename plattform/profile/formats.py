@@ -26,6 +26,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from matching import vocabulary as vocab
 from matching.profiles import (
     BEDARF_PREFIX,
     COLUMN_LABELS_DE,
@@ -42,17 +43,6 @@ from matching.profiles import (
     profile_to_row,
     row_mentions,
     row_to_profile,
-)
-from matching.vocabulary import (
-    GOAL_LABELS_DE,
-    GOALS,
-    HANDLUNGSFELD_LABELS_DE,
-    HANDLUNGSFELDER,
-    OPEN_FOR,
-    OPEN_FOR_LABELS_DE,
-    PROJECT_STATUSES,
-    TOPIC_LABELS_DE,
-    TOPIC_SLUGS,
 )
 from plattform.core import formatting
 from plattform.core.exports import CSV_DIALECT, csv_bytes
@@ -413,30 +403,19 @@ def _check_header(name: str, cells: Sequence[Any], line: int, collector: IssueCo
             slugs.append("")
             continue
         letter = get_column_letter(i + 1)
-        if col is None:
+        if col is None or col in shown:
+            template = (
+                N_("Unbekannte Spalte %(col)s. Bitte die Spaltenköpfe der Vorlage verwenden.")
+                if col is None
+                else N_("Spalte %(col)s kommt doppelt vor.")
+            )
             collector.add(
-                FileIssue(
-                    N_("Unbekannte Spalte %(col)s. Bitte die Spaltenköpfe der Vorlage verwenden."),
-                    {"col": repr(text)},
-                    line=line,
-                    field=text,
-                    column=letter,
-                )
+                FileIssue(template, {"col": repr(text)}, line=line, field=col or text, column=letter)
             )
             ok = False
+        if col is None:
             slugs.append("")
             continue
-        if col in shown:
-            collector.add(
-                FileIssue(
-                    N_("Spalte %(col)s kommt doppelt vor."),
-                    {"col": repr(text)},
-                    line=line,
-                    field=col,
-                    column=letter,
-                )
-            )
-            ok = False
         slugs.append(col)
         shown[col] = f"{letter} ({text})"
     if "ags" not in shown:
@@ -645,12 +624,22 @@ def _help_text(col: str) -> str:
     if col.startswith(BEDARF_PREFIX):
         return "leer oder 1–3 (1 niedrig, 2 mittel, 3 hoch)"
     if col == "projekte":
-        return "thema|status|titel; … (status: " + ", ".join(PROJECT_STATUSES) + ")"
+        return "thema|status|titel; … (status: " + ", ".join(vocab.PROJECT_STATUSES) + ")"
     if col == "offen_fuer":
-        return "; getrennt: " + ", ".join(OPEN_FOR) + " (leer = alle)"
+        return "; getrennt: " + ", ".join(vocab.OPEN_FOR) + " (leer = alle)"
     if col == "reichweite_km":
         return "Reichweite in ganzen km, 1–1000 (leer = 50)"
     return ""
+
+
+def _validation(ws, kind: str, error: str, **formulas) -> DataValidation:
+    """A drop-down or range check on cells of the sheet, with its German error text."""
+    dv = DataValidation(
+        type=kind, allow_blank=True, operator="between" if kind == "whole" else None, **formulas
+    )
+    dv.error, dv.errorTitle = error, "Ungültiger Wert"
+    ws.add_data_validation(dv)
+    return dv
 
 
 def write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData | tuple[str, str]]) -> None:
@@ -687,17 +676,13 @@ def write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData | tuple[str, st
     for r in range(XLSX_FIRST_DATA_ROW, ws.max_row + 1):
         ws[f"A{r}"].number_format = "@"
 
-    level_dv = DataValidation(type="list", formula1='"1,2,3"', allow_blank=True)
-    level_dv.error = "Bitte 1, 2 oder 3 eintragen oder leer lassen."
-    level_dv.errorTitle = "Ungültige Stufe"
-    goal_dv = DataValidation(type="list", formula1='"' + ",".join(GOALS) + '"', allow_blank=True)
-    goal_dv.error = "Bitte ein Ziel aus der Liste wählen."
-    reach_dv = DataValidation(
-        type="whole", operator="between", formula1="1", formula2="1000", allow_blank=True
+    level_dv = _validation(ws, "list", "Bitte 1, 2 oder 3 eintragen oder leer lassen.", formula1='"1,2,3"')
+    goal_dv = _validation(
+        ws, "list", "Bitte ein Ziel aus der Liste wählen.", formula1='"' + ",".join(vocab.GOALS) + '"'
     )
-    reach_dv.error = "Bitte ganze Kilometer zwischen 1 und 1000 eintragen."
-    for dv in (level_dv, goal_dv, reach_dv):
-        ws.add_data_validation(dv)
+    reach_dv = _validation(
+        ws, "whole", "Bitte ganze Kilometer zwischen 1 und 1000 eintragen.", formula1="1", formula2="1000"
+    )
     for i, c in enumerate(cols, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = 14 if c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)) else 24
@@ -713,16 +698,16 @@ def write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData | tuple[str, st
     help_ws.append(["Bereich", "Kürzel (slug)", "Bedeutung"])
     for cell in help_ws[1]:
         cell.font = Font(bold=True)
-    for slug in GOALS:
-        help_ws.append(["Ziel", slug, GOAL_LABELS_DE[slug]])
-    for slug in HANDLUNGSFELDER:
-        help_ws.append(["Handlungsfeld", slug, HANDLUNGSFELD_LABELS_DE[slug]])
-    for slug in TOPIC_SLUGS:
-        help_ws.append(["Thema", slug, TOPIC_LABELS_DE[slug]])
-    for slug in PROJECT_STATUSES:
+    for slug in vocab.GOALS:
+        help_ws.append(["Ziel", slug, vocab.GOAL_LABELS_DE[slug]])
+    for slug in vocab.HANDLUNGSFELDER:
+        help_ws.append(["Handlungsfeld", slug, vocab.HANDLUNGSFELD_LABELS_DE[slug]])
+    for slug in vocab.TOPIC_SLUGS:
+        help_ws.append(["Thema", slug, vocab.TOPIC_LABELS_DE[slug]])
+    for slug in vocab.PROJECT_STATUSES:
         help_ws.append(["Projektstatus", slug, slug])
-    for slug in OPEN_FOR:
-        help_ws.append(["Offen für", slug, OPEN_FOR_LABELS_DE[slug]])
+    for slug in vocab.OPEN_FOR:
+        help_ws.append(["Offen für", slug, vocab.OPEN_FOR_LABELS_DE[slug]])
     help_ws.column_dimensions["A"].width = 16
     help_ws.column_dimensions["B"].width = 28
     help_ws.column_dimensions["C"].width = 70

@@ -9,21 +9,13 @@ from plattform.kontakte.models import ContactRequest, Partnership
 from plattform.netzwerke.services import add_member, create_netzwerk
 from plattform.profile.models import Profile
 from plattform.projekte.services import propose_project
+from tests.matching.test_profiles import EXAMPLE
 from tests.plattform.api.conftest import bearer, token_for
 from tests.plattform.api.test_errors import assert_problem
 from tests.plattform.kontakte.helpers import seed_suggestions
 
 KREUZAU, ALDENHOVEN, NIDEGGEN, KREIS_DUEREN = "05358028", "05358004", "05358044", "05358"
-PROFILE = {
-    "ags": KREUZAU,
-    "ziele": ["rechtliche-vorgaben", "foerdermittel", "effizienz"],
-    "handlungsfelder": ["verwaltungshandeln", "digitale-infrastruktur", "sicherheit"],
-    "staerken": {"ozg-umsetzung": 3, "it-sicherheit": 2},
-    "bedarfe": {"glasfaserausbau": 3, "datennutzung": 2},
-    "projekte": [{"thema": "hundesteuer-digital", "status": "laufend", "titel": "Hundesteuer online"}],
-    "offen_fuer": ["lernpartnerschaft", "gemeinsames-projekt", "nachnutzung"],
-    "reichweite_km": 60,
-}
+PROFILE = EXAMPLE  # the DESIGN.md example
 
 
 # --- Kommunen -----------------------------------------------------------------------------------
