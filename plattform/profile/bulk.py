@@ -206,7 +206,9 @@ def import_records(
             result.new.append(pair)
             continue
         merged = merge_profile(old.data, record.data, record.mentioned) if old.data else record.data
-        if old.data is not None and merged == old.data and old.is_demo == is_demo and not old.estimated:
+        # Unchanged content stays as it is, origin included: a demo profile read back unchanged stays
+        # demo data, an estimate read back unchanged stays an estimate.
+        if old.data is not None and merged == old.data:
             result.unchanged.append(pair)
             continue
         to_update.append((old, merged))
