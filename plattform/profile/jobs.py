@@ -7,7 +7,6 @@ import logging
 import tempfile
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app
 
 from plattform.core import audit
@@ -128,13 +127,3 @@ def job_issues(job: ProfileImport) -> ProfileImportError | None:
 def job_result(job: ProfileImport) -> ImportResult | None:
     """The stored outcome of a finished job."""
     return ImportResult.from_json(job.result) if job.result else None
-
-
-def purge_finished(older_than_days: int = 30) -> int:
-    """Drop import jobs that finished long ago (their outcome was shown)."""
-    from datetime import timedelta
-
-    cutoff = utcnow() - timedelta(days=older_than_days)
-    rows = db.session.execute(sa.delete(ProfileImport).where(ProfileImport.finished_at < cutoff))
-    db.session.commit()
-    return rows.rowcount or 0
