@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date as _date
 from datetime import datetime as _datetime
 
-from flask import Flask
+from babel import numbers
+from flask import Flask, has_app_context
 from flask_babel import format_date, format_decimal, format_time
 
 
@@ -18,9 +19,9 @@ def decimal(value: float | int | None, digits: int | None = None, missing: str =
     """12.345 (de) or 12,345 (en); ``digits`` fixed decimal places; None shows ``missing``."""
     if value is None:
         return missing
-    if digits is None:
-        return format_decimal(value)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    if not has_app_context():  # a library call outside the app (tests, scripts): German
+        return numbers.format_decimal(value, format=pattern, locale="de")
     return format_decimal(value, format=pattern)
 
 

@@ -48,52 +48,70 @@ def _progress(job: ProfileImport, phase: str, done: int | None, total: int | Non
     db.session.commit()
 
 
+def import_upload(
+    user_id: int, file_name: str, content: bytes, may_edit_ids: list[int] | None, progress=None
+) -> ImportResult:
+    """Read, check and write one upload (all or nothing) and note it in the audit log; no commit.
+
+    Raises ProfileImportError with every problem of the file.
+    """
+    allowed = None if may_edit_ids is None else set(may_edit_ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{Path(file_name).suffix.lower()}"
+        path.write_bytes(content)
+        records = read_profile_records(path, display_name=file_name)
+    if progress is not None:
+        progress("pruefen", 0, len(records))
+    result = import_records(
+        records,
+        file=file_name,
+        may_edit=None if allowed is None else allowed.__contains__,
+        user_id=user_id,
+        progress=progress,
+    )
+    audit.record("profile.imported", details={"datei": file_name, "anzahl": result.written}, actor=user_id)
+    return result
+
+
+def record_finished(user_id: int, file_name: str, result: ImportResult) -> ProfileImport:
+    """The job row of an import done in the request (its result page); the caller commits."""
+    job = ProfileImport(
+        user_id=user_id,
+        file_name=file_name,
+        status="fertig",
+        phase="schreiben",
+        total=result.total,
+        done=result.written,
+        result=result.to_json(),
+        finished_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
 def run_job(job_id: int, may_edit_ids: list[int] | None) -> str:
-    """Read, check and write one stored upload; its row ends as 'fertig' or 'fehler' with the details."""
+    """The worker's part: read, check and write one stored upload; the row ends 'fertig' or 'fehler'."""
     job = db.session.get(ProfileImport, job_id)
     if job is None or job.status not in ("wartet", "laeuft"):
         return "fehlt"
     job.status = "laeuft"
     _progress(job, "lesen", None, None)
-    allowed = None if may_edit_ids is None else set(may_edit_ids)
-    suffix = Path(job.file_name).suffix.lower()
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase == "pruefen":  # nothing is written yet, so the progress may be committed
+            _progress(job, phase, done, total)
+
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(job.content or b"")
-            records = read_profile_records(path, display_name=job.file_name)
-        _progress(job, "pruefen", 0, len(records))
-
-        def report(phase: str, done: int, total: int) -> None:
-            if phase == "pruefen":
-                _progress(job, phase, done, total)
-
-        result = import_records(
-            records,
-            file=job.file_name,
-            may_edit=None if allowed is None else allowed.__contains__,
-            user_id=job.user_id,
-            progress=report,
-        )
+        result = import_upload(job.user_id, job.file_name, job.content or b"", may_edit_ids, report)
     except ProfileImportError as exc:
         db.session.rollback()
         return _finish(job_id, "fehler", issues=exc)
     except Exception:
         db.session.rollback()
         log.exception("Profilimport %s fehlgeschlagen / profile import failed", job_id)
-        return _finish(
-            job_id,
-            "fehler",
-            issues=ProfileImportError.one(
-                job.file_name, "Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts importiert."
-            ),
-        )
+        return _finish(job_id, "fehler", issues=ProfileImportError.one(job.file_name, UNEXPECTED))
     job.phase, job.done = "schreiben", result.written
-    audit.record(
-        "profile.imported",
-        details={"datei": job.file_name, "anzahl": result.written},
-        actor=job.user_id,
-    )
     return _finish(job_id, "fertig", result=result)
 
 

@@ -65,7 +65,15 @@ from plattform.profile.forms import (
     simple_fields,
     strength_field_name,
 )
-from plattform.profile.jobs import create_job, get_job, inline_limit, job_issues, job_result, run_job
+from plattform.profile.jobs import (
+    create_job,
+    get_job,
+    import_upload,
+    inline_limit,
+    job_issues,
+    job_result,
+    record_finished,
+)
 from plattform.profile.models import Profile
 from plattform.profile.services import (
     apply_type_test,
@@ -543,22 +551,27 @@ def import_page():
     if isinstance(checked, str):
         form.datei.errors = [checked]
         return _render_import(form, 422)
-    job = create_job(current_user.id, checked.name, checked.content)
-    db.session.commit()
     allowed = _editable_ids(current_user)
     ids = None if allowed is None else sorted(allowed)
-    if len(checked.content) <= inline_limit() or not enqueue(run_import_task, job.id, ids):
-        run_job(job.id, ids)  # small files (or no broker): here and now
-    db.session.expire_all()
-    job = get_job(job.id, current_user.id)
-    if job.status == "fehler":
-        return _render_failed(job)
+    if len(checked.content) > inline_limit():
+        job = create_job(current_user.id, checked.name, checked.content)
+        db.session.commit()
+        if enqueue(run_import_task, job.id, ids):
+            return redirect(url_for(".import_job", job_id=job.id), 303)
+        db.session.delete(job)  # no broker: here and now instead
+        db.session.commit()
+    try:
+        result = import_upload(current_user.id, checked.name, checked.content, ids)
+    except ProfileImportError as exc:
+        db.session.rollback()
+        return _render_failed(exc)
+    job = record_finished(current_user.id, checked.name, result)
+    db.session.commit()
     return redirect(url_for(".import_job", job_id=job.id), 303)
 
 
-def _render_failed(job):
+def _render_failed(errors: ProfileImportError):
     """The import page again, with every problem of the file."""
-    errors = job_issues(job)
     form = UploadForm()
     form.datei.errors = [
         ngettext(
@@ -579,7 +592,7 @@ def import_job(job_id: int):
     if job is None:
         abort(404)
     if job.status == "fehler":
-        return _render_failed(job)
+        return _render_failed(job_issues(job))
     return render_template("profile/import_ergebnis.html", job=job, result=job_result(job), gettext=_)
 
 
