@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-revision, down_revision = "profile_1", "projekte_1"
+revision, down_revision = "profile_1", "accounts_2"
 branch_labels = depends_on = None
 
 TABLE = "profile_import"

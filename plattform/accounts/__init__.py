@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 bp = Blueprint("accounts", __name__, url_prefix="/konto", cli_group="accounts")
 
-from plattform.accounts import cli, demo, konto, verwaltung, views  # noqa: E402, F401
+from plattform.accounts import cli, demo, konto, oidc_models, oidc_views, verwaltung, views  # noqa: E402, F401
 from plattform.core.navigation import register_nav  # noqa: E402
 
 

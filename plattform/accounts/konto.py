@@ -20,6 +20,7 @@ from plattform.accounts.forms import (
     MembershipRequestForm,
 )
 from plattform.accounts.mails import approvers_of
+from plattform.accounts.passwords import has_password
 from plattform.accounts.permissions import mark_login_fresh, recent_login_required
 from plattform.accounts.services import (
     AccountError,
@@ -166,12 +167,14 @@ def daten():
 def loeschen():
     """Delete my account and memberships (Kommune profiles stay: they belong to the Kommune)."""
     form = DeleteAccountForm()
+    if not has_password(_me()):
+        del form.password  # signs in through a provider: the fresh sign-in confirmed it
     if form.validate_on_submit():
         try:
-            delete_account(_me(), form.password.data)
+            delete_account(_me(), form.password.data if "password" in form else "")
         except AccountError as exc:
             db.session.rollback()
-            form.password.errors.append(str(exc))
+            (form.password if "password" in form else form.confirm).errors.append(str(exc))
         else:
             db.session.commit()
             logout_user()

@@ -25,6 +25,7 @@ KINDS = (
     "password_changed",
     "membership_requested",
     "membership_decided",
+    "oidc_link",
 )
 
 
@@ -88,6 +89,17 @@ def _subject_and_context(kind: str, user: User, params: dict) -> tuple[str, str,
                 else _("Ihre Anfrage für %(kommune)s wurde abgelehnt", kommune=membership.kommune.name)
             )
             context["link"] = external_url("accounts.konto")
+    elif kind == "oidc_link":
+        from plattform.accounts import oidc
+
+        provider = oidc.provider_by_key(params["provider"])
+        if provider is None:
+            raise _Gone()
+        subject = _("Konto mit %(name)s verknüpfen", name=provider.name)
+        token = oidc.make_link_token(user, provider.key, params["issuer"], params["subject"])
+        context["link"] = external_url("accounts.oidc_link_confirm", token=token)
+        context["provider_name"] = provider.name
+        context["minutes"] = oidc.LINK_TOKEN_MAX_AGE // 60
     else:
         raise ValueError(f"unknown mail kind {kind!r}")
     return subject, to, context

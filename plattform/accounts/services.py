@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from plattform.accounts.models import MEMBERSHIP_ROLES, KommuneMembership, User
-from plattform.accounts.passwords import hash_password, needs_rehash, verify_password
+from plattform.accounts.passwords import has_password, hash_password, needs_rehash, verify_password
 from plattform.core import audit
 from plattform.core.clock import utcnow
 from plattform.extensions import db
@@ -251,8 +251,10 @@ def delete_account(user: User, password: str) -> None:
     """Delete the account and its memberships after checking the password; Kommune profiles stay.
 
     Contact requests keep their Kommune and text but lose the sender (the foreign key sets null).
+    An account without a password (made through an identity provider) is confirmed by the fresh
+    sign-in the view demands.
     """
-    if not verify_password(user.password_hash, password):
+    if has_password(user) and not verify_password(user.password_hash, password):
         raise WrongPasswordError(_("Das Passwort stimmt nicht."))
     if user.is_admin and active_admin_count() <= 1:
         raise AccountError(

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import confirm_login, current_user, login_required, login_user, logout_user
 
-from plattform.accounts import bp
+from plattform.accounts import bp, oidc
 from plattform.accounts.forms import EmailOnlyForm, LoginForm, ReauthForm, RegisterForm, ResetPasswordForm
 from plattform.accounts.passwords import verify_password
 from plattform.accounts.permissions import mark_login_fresh
@@ -64,6 +64,10 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        refusal = oidc.password_off_message(form.email.data)
+        if refusal:
+            flash(refusal, "error")
+            return render_template("accounts/login.html", form=form), 422
         user = authenticate(form.email.data, form.password.data)
         if user is not None and not user.email_confirmed:
             db.session.rollback()
@@ -84,11 +88,13 @@ def login():
 @bp.post("/abmelden")
 @login_required
 def logout():
-    """Log out (POST with CSRF token, so a link elsewhere cannot log anyone out)."""
+    """Log out (POST with CSRF token, so a link elsewhere cannot log anyone out); after a sign-in
+    through an identity provider, offer to end the provider's session too."""
+    offer = oidc.take_logout_offer()
     logout_user()
     session.pop("_fresh_at", None)
     flash(_("Sie sind abgemeldet."), "success")
-    return redirect(url_for("core.index"))
+    return redirect(oidc.after_logout(offer) or url_for("core.index"))
 
 
 @bp.route("/registrieren", methods=["GET", "POST"])
@@ -98,7 +104,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.konto"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    refusal = oidc.password_off_message(form.email.data) if form.is_submitted() else None
+    if refusal:
+        form.email.errors = [refusal]
+    elif form.validate_on_submit():
         from flask_babel import get_locale
 
         try:
@@ -169,7 +178,10 @@ def confirm(token: str):
 def reset_request():
     """Ask for a reset link; the answer never says whether the address has an account."""
     form = EmailOnlyForm()
-    if form.validate_on_submit():
+    refusal = oidc.password_off_message(form.email.data) if form.is_submitted() else None
+    if refusal:
+        form.email.errors = [refusal]
+    elif form.validate_on_submit():
         user = get_user_by_email(form.email.data)
         if user is not None and user.active:
             queue_account_mail("reset", user.id)
@@ -214,7 +226,10 @@ def reauth():
     """Confirm the password before a sensitive action (fresh login)."""
     form = ReauthForm()
     next_url = safe_next(request.args.get("next")) or url_for("accounts.konto")
-    if form.validate_on_submit():
+    refusal = oidc.password_off_message(current_user.email)
+    if refusal and form.is_submitted():
+        form.password.errors.append(refusal)
+    elif form.validate_on_submit():
         if verify_password(current_user.password_hash, form.password.data):
             confirm_login()
             mark_login_fresh()

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from matching.vocabulary import GOALS, TOPIC_SLUGS
+from plattform.config import OidcProvider
 from plattform.digest.services import confirm_token, request_subscription, unsubscribe_token
 from plattform.extensions import db
 from plattform.kontakte.services import send_request
@@ -30,6 +31,7 @@ from plattform.netzwerke.models import NetzwerkEinladung
 from plattform.netzwerke.services import add_member, create_netzwerk
 from plattform.projekte.models import ProjectProposal, ProjectProposalMember, SharedProjectMember
 from plattform.projekte.services import propose_project
+from tests import services
 from tests.factories import KommuneFactory, MembershipFactory, UserFactory
 from tests.plattform.accounts import test_authorization as accounts_matrix
 from tests.plattform.kontakte.helpers import seed_suggestions
@@ -60,6 +62,20 @@ SECRETS = {
 
 # Unchanged after a refusal: the database must look exactly as before the request.
 REFUSALS = {400, 403, 404, 405, 422, "login"}
+
+
+@pytest.fixture
+def app_config(app_config):
+    """One identity provider, configured but not reachable (nothing listens on its port)."""
+    provider = OidcProvider(
+        key="KDVZ",
+        issuer=f"http://127.0.0.1:{services.free_port()}",
+        client_id="kommunalmatch",
+        client_secret="geheim",
+        name="kdvz",
+        domains=("kdvz.example",),
+    )
+    return {**app_config, "OIDC_PROVIDERS": (provider,)}
 
 
 @dataclass
@@ -257,6 +273,22 @@ CASES = [
     ("GET", "/digest/bestaetigen/{digest_b}", None, (200, 200, 200, 200, 200)),
     ("GET", "/digest/abmelden/ungueltig", None, (400, 400, 400, 400, 400)),
     ("GET", "/digest/abmelden/{abmelden_b}", None, (200, 200, 200, 200, 200)),
+    # --- accounts: sign-in through an identity provider (configured, but unreachable here: the
+    # flow itself is tested against a real provider in tests/plattform/accounts/test_oidc.py)
+    ("GET", "/konto/oidc/kdvz/anmelden", None, (502, 302, 302, 302, 302)),
+    ("GET", "/konto/oidc/kdvz/anmelden?erneut=1", None, (302, 502, 502, 502, 502)),
+    ("GET", "/konto/oidc/unbekannt/anmelden", None, (404, 404, 404, 404, 404)),
+    ("GET", "/konto/oidc/kdvz/rueckkehr?code=c&state=s", None, (502, 502, 502, 502, 502)),
+    ("GET", "/konto/oidc/unbekannt/rueckkehr?code=c&state=s", None, (404, 404, 404, 404, 404)),
+    ("GET", "/konto/oidc/kdvz/abgemeldet?state=s", None, (302, 302, 302, 302, 302)),
+    ("GET", "/konto/oidc/verknuepfen", None, (302, 302, 302, 302, 302)),
+    ("GET", "/konto/oidc/verknuepfen/ungueltig", None, (400, 400, 400, 400, 400)),
+    ("GET", "/konto/oidc/konto-anlegen", None, (302, 302, 302, 302, 302)),
+    ("GET", "/konto/oidc/abbrechen", None, (302, 302, 302, 302, 302)),
+    ("GET", "/konto/oidc/abmeldung", None, (302, 302, 302, 302, 302)),
+    ("POST", "/konto/oidc/verknuepfen", {"password": "falsch-falsch"}, (D, D, D, D, D)),
+    ("POST", "/konto/oidc/verknuepfen/mail", None, (D, D, D, D, D)),
+    ("POST", "/konto/oidc/konto-anlegen", {"name": "Eve", "privacy": "y"}, (D, D, D, D, D)),
     # --- accounts: token links and forms the accounts matrix does not post to
     ("GET", "/konto/bestaetigen/ungueltig", None, (400, 400, 400, 400, 400)),
     ("GET", "/konto/email-bestaetigen/ungueltig", None, (400, 400, 400, 400, 400)),
