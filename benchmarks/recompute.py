@@ -91,7 +91,7 @@ def prepare(url: str, folder: Path, seed: int) -> tuple[int, float]:
     from plattform.extensions import db
     from plattform.kommunen.models import Kommune
     from plattform.kommunen.services import import_gv_file, matchable_filter
-    from plattform.profile.services import import_profiles
+    from plattform.profile.bulk import import_profiles
 
     app = bench_app(url, folder)
     with app.app_context():

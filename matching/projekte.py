@@ -22,9 +22,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import BallTree
 
+from matching.geo import EARTH_RADIUS_KM, haversine_km
 from matching.vocabulary import PROJECT_STATUSES, TOPIC_LABELS_DE, TOPIC_SLUGS
-
-EARTH_RADIUS_KM = 6371.0088
 
 # Project status codes of the status matrix; 0 means "no project on this topic".
 STATUS_NONE = 0
@@ -214,14 +213,6 @@ class DuplicationEntry:
             "ags": list(self.ags),
             "text_de": self.text_de,
         }
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in km, vectorised (degrees in)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 @dataclass(frozen=True)

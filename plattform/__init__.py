@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     from plattform.accounts.services import load_user
+    from plattform.core.formatting import register_formatting
     from plattform.extensions import babel, csrf, db, limiter, login_manager, migrate
     from plattform.i18n import install_template_gettext, select_locale
 
@@ -87,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
+    register_formatting(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)

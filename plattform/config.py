@@ -1,4 +1,10 @@
-"""Configuration from environment variables, with safe embedded defaults.
+"""Configuration from environment variables, with safe embedded defaults: every setting in one table.
+
+``SETTINGS`` lists every setting of the platform with its type, default and meaning (docs/betrieb.md,
+"Einstellungen", is the same table for operators; a test keeps the two equal). ``load_config`` reads
+each from the environment variable of the same name (unless noted), converts it to its type and
+refuses a value that does not convert. Views and tasks read ``current_app.config[NAME]``; nothing else
+reads the environment.
 
 Embedded default: SQLite under instance/, Celery on the SQLAlchemy transport (a SQLite file), mail to an
 outbox folder. Production (KOMMUNALMATCH_ENV=production): PostgreSQL, Redis or RabbitMQ, SMTP; the app
@@ -11,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,21 +25,238 @@ DEFAULT_SECRET_KEY = "dev-nur-lokal-nicht-fuer-produktion"
 
 
 class ConfigError(RuntimeError):
-    """The configuration is unsafe for the chosen mode."""
+    """The configuration is unsafe for the chosen mode, or a value does not have its type."""
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+@dataclass(frozen=True)
+class Setting:
+    """One setting: config key, type, default, meaning (German, for the operators' table), variable."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+    env: str | None = ""  # "" = the same name; None = not read from the environment
+
+    @property
+    def variable(self) -> str | None:
+        """The environment variable that sets it."""
+        return self.name if self.env == "" else self.env
+
+
+_TRUE = {"1", "true", "yes", "ja", "on"}
+_FALSE = {"0", "false", "no", "nein", "off", ""}
+
+
+def _convert(setting: Setting, raw: str) -> Any:
+    text = raw.strip()
+    if setting.type is bool:
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+    elif setting.type is int:
+        if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
+            return int(text)
+    elif setting.type is float:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    else:
+        return raw
+    raise ConfigError(
+        f"{setting.variable}={raw!r} ist kein gültiger Wert (erwartet: {setting.type.__name__}). "
+        f"({setting.variable} must be a {setting.type.__name__}.)"
+    )
+
+
+MB = 1024 * 1024
+SETTINGS: tuple[Setting, ...] = (
+    # --- mode, secrets, addresses
+    Setting(
+        "ENV_NAME",
+        str,
+        "development",
+        "`production` verweigert den Start mit Standard-`SECRET_KEY` oder SQLite",
+        "KOMMUNALMATCH_ENV",
+    ),
+    Setting(
+        "INSTANCE_DIR",
+        str,
+        "instance/",
+        "Ordner für SQLite-Dateien, Mail-Ausgang und Laufzeitdaten",
+        "KOMMUNALMATCH_INSTANCE",
+    ),
+    Setting("SECRET_KEY", str, DEFAULT_SECRET_KEY, "Sitzungs- und Token-Signatur (in Produktion Pflicht)"),
+    Setting("ALLOW_SQLITE_IN_PRODUCTION", bool, False, "SQLite in Produktion ausdrücklich erlauben"),
+    Setting(
+        "ALLOW_DEFAULT_SECRET_IN_PRODUCTION",
+        bool,
+        False,
+        "Standard-`SECRET_KEY` in Produktion erlauben (nur Tests)",
+    ),
+    Setting("BASE_URL", str, "http://127.0.0.1:5000", "Adresse der Plattform für Links in E-Mails"),
+    Setting(
+        "TRUSTED_PROXIES",
+        int,
+        0,
+        "Anzahl der Reverse Proxys vor der App; dann gelten deren `X-Forwarded-For`/`-Proto`",
+    ),
+    Setting(
+        "OIDC_PROVIDERS",
+        str,
+        "",
+        "Kürzel der Identitätsanbieter (OpenID Connect), durch Komma getrennt; je Anbieter `OIDC_<KÜRZEL>_…` "
+        "(siehe „Anmeldung über den Identitätsanbieter“)",
+    ),
+    # --- database and worker
+    Setting(
+        "SQLALCHEMY_DATABASE_URI",
+        str,
+        "sqlite:///instance/kommunalmatch.db",
+        "Datenbank; Produktion: `postgresql+psycopg://…`",
+        "DATABASE_URL",
+    ),
+    Setting(
+        "CELERY_BROKER_URL",
+        str,
+        "sqla+sqlite:///instance/celery-broker.db",
+        "Celery-Broker; Produktion: `redis://…` oder `amqp://…`",
+    ),
+    Setting(
+        "CELERY_RESULT_BACKEND",
+        str,
+        "",
+        "Ergebnisse von Celery-Aufgaben; leer: wie der Broker (Redis) bzw. SQLite",
+    ),
+    Setting(
+        "CELERY_QUEUE", str, "kommunalmatch", "Name der Warteschlange (und Präfix der Ergebnisse in Redis)"
+    ),
+    Setting(
+        "CELERY_TASK_ALWAYS_EAGER", bool, False, "Aufgaben sofort im selben Prozess ausführen (nur Tests)"
+    ),
+    Setting(
+        "CELERY_VISIBILITY_TIMEOUT",
+        int,
+        600,
+        "Sekunden, nach denen Redis eine unbestätigte Aufgabe eines gestorbenen Workers neu vergibt",
+    ),
+    # --- mail
+    Setting("MAIL_SERVER", str, "", "SMTP-Server; leer: Mails als Dateien in `MAIL_OUTBOX_DIR`"),
+    Setting("MAIL_PORT", int, 25, "SMTP-Port"),
+    Setting("MAIL_USERNAME", str, "", "SMTP-Benutzer"),
+    Setting("MAIL_PASSWORD", str, "", "SMTP-Passwort"),
+    Setting("MAIL_USE_TLS", bool, False, "STARTTLS zum SMTP-Server"),
+    Setting("MAIL_TIMEOUT", float, 30.0, "Sekunden, die auf jede Antwort des SMTP-Servers gewartet wird"),
+    Setting("MAIL_SENDER", str, "Kommunalmatch <noreply@kommunalmatch.local>", "Absender der Mails"),
+    Setting(
+        "MAIL_OUTBOX_DIR",
+        str,
+        "instance/outbox",
+        "Mail-Ausgang als Dateien, wenn kein `MAIL_SERVER` gesetzt ist",
+    ),
+    # --- limits and requests
+    Setting("RATELIMIT_STORAGE_URI", str, "memory://", "Zähler der Anfragelimits; Produktion: `redis://…`"),
+    Setting("RATELIMIT_DISABLED", bool, False, "Anfragelimits abschalten (nur Tests)"),
+    Setting("MAX_CONTENT_LENGTH", int, 10 * MB, "größte Anfrage in Bytes (Uploads)", "MAX_UPLOAD_BYTES"),
+    Setting(
+        "FRESH_LOGIN_MAX_AGE", int, 15 * 60, "Sekunden, die eine Passworteingabe für sensible Aktionen gilt"
+    ),
+    Setting(
+        "CONFIRM_TOKEN_MAX_AGE",
+        int,
+        3 * 24 * 3600,
+        "Gültigkeit des Bestätigungslinks nach der Registrierung (Sekunden)",
+    ),
+    Setting(
+        "RESET_TOKEN_MAX_AGE", int, 3600, "Gültigkeit des Links zum Zurücksetzen des Passworts (Sekunden)"
+    ),
+    Setting(
+        "EMAIL_CHANGE_TOKEN_MAX_AGE",
+        int,
+        24 * 3600,
+        "Gültigkeit des Links zur Änderung der E-Mail-Adresse (Sekunden)",
+    ),
+    Setting("DIRECTORY_PAGE_SIZE", int, 25, "Einträge je Seite im Verzeichnis"),
+    # --- profiles
+    Setting("PROFILE_UPLOAD_MAX_BYTES", int, 5 * MB, "größte Profildatei in Bytes"),
+    Setting(
+        "PROFILE_IMPORT_INLINE_MAX_BYTES",
+        int,
+        512 * 1024,
+        "Profildateien bis zu dieser Größe (Bytes) sofort importieren, größere im Hintergrund",
+    ),
+    # --- API
+    Setting("API_RATE_LIMIT_READ", str, "300/minute", "lesende API-Anfragen je Token"),
+    Setting("API_RATE_LIMIT_WRITE", str, "60/minute", "schreibende API-Anfragen je Token"),
+    Setting("API_RATE_LIMIT_ANONYMOUS", str, "60/minute", "API-Anfragen ohne Token je Adresse"),
+    Setting("API_MAX_BODY_BYTES", int, 64 * 1024, "größter Inhalt einer API-Anfrage in Bytes"),
+    # --- partner suggestions
+    Setting("MATCHING_K", int, 10, "Partnervorschläge je Kommune"),
+    Setting(
+        "MATCHING_NIGHTLY_AT", str, "02:30", "Uhrzeit (HH:MM, Europe/Berlin) der nächtlichen Neuberechnung"
+    ),
+    Setting("MATCHING_WRITE_CHUNK", int, 20_000, "Vorschläge je Schreibvorgang einer Neuberechnung"),
+    Setting(
+        "MATCHING_CATCHUP_MARGIN_S",
+        int,
+        60,
+        "Sekunden vor dem Start einer Neuberechnung, deren Profiländerungen nachgeholt werden",
+    ),
+    Setting(
+        "MATCHING_INCREMENTAL_MAX",
+        int,
+        50,
+        "höchstens so viele geänderte Profile einzeln nachrechnen, sonst neu berechnen",
+    ),
+    Setting(
+        "MATCHING_CHORD_MIN_ROWS",
+        int,
+        20_000,
+        "ab so vielen Kommunen in Blöcken auf mehrere Worker verteilen",
+    ),
+    Setting("MATCHING_CHORD_BLOCK_ROWS", int, 6000, "Kommunen je Block der verteilten Neuberechnung"),
+    # --- weekly digest
+    Setting(
+        "DIGEST_CRONTAB",
+        str,
+        "",
+        "Versandzeit als Crontab (Minute Stunde Tag Monat Wochentag); leer: die drei folgenden",
+    ),
+    Setting("DIGEST_WEEKDAY", str, "mon", "Versandtag der Wochen-E-Mail"),
+    Setting("DIGEST_HOUR", str, "7", "Versandstunde (Europe/Berlin)"),
+    Setting("DIGEST_MINUTE", str, "0", "Versandminute"),
+    Setting("DIGEST_SUGGESTIONS_PER_KOMMUNE", int, 5, "Partnervorschläge je Kommune in der Wochen-E-Mail"),
+    Setting("DIGEST_CONFIRM_MAX_AGE_DAYS", int, 7, "Tage, die der Bestätigungslink der Wochen-E-Mail gilt"),
+    Setting("DIGEST_RETRY_MAX", int, 5, "Zustellversuche einer Wochen-E-Mail nach dem ersten"),
+    Setting("DIGEST_RETRY_BACKOFF", int, 60, "Sekunden bis zum ersten erneuten Versuch (verdoppelt sich)"),
+    Setting("DIGEST_RETRY_BACKOFF_MAX", int, 3600, "längste Wartezeit zwischen zwei Versuchen (Sekunden)"),
+    Setting(
+        "DIGEST_STALE_MINUTES", int, 180, "Minuten, nach denen ein hängender Versand als abgebrochen gilt"
+    ),
+)
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def _read(setting: Setting, instance: Path) -> Any:
+    raw = os.environ.get(setting.variable) if setting.variable else None
+    if raw is None:
+        default = setting.default
+        if isinstance(default, str) and default.startswith("instance/"):
+            return str(instance / default.removeprefix("instance/"))
+        if isinstance(default, str) and default.startswith(
+            ("sqlite:///instance/", "sqla+sqlite:///instance/")
+        ):
+            scheme, rest = default.split(":///", 1)
+            return f"{scheme}:///{instance / rest.removeprefix('instance/')}"
         return default
-    return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
+    return _convert(setting, raw)
 
 
-def _transport_options(broker: str) -> dict:
+def _transport_options(broker: str, visibility_timeout: int) -> dict:
     """Redis (and SQS) hand an unacknowledged task out again after the visibility timeout; the
     SQLAlchemy transport of the embedded default takes no such option (it passes them to its engine)."""
     if broker.startswith(("redis://", "rediss://", "sqs://")):
-        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
+        return {"visibility_timeout": visibility_timeout}
     return {}
 
 
@@ -161,30 +385,23 @@ def check_oidc_providers(providers, env_name: str) -> None:
 def load_config(overrides: dict | None = None) -> dict:
     """Build the config mapping from the environment, then apply explicit overrides (tests)."""
     instance = Path(os.environ.get("KOMMUNALMATCH_INSTANCE", PROJECT_ROOT / "instance")).resolve()
-    env = os.environ.get("KOMMUNALMATCH_ENV", "development")
-    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'kommunalmatch.db'}")
+    values = {s.name: _read(s, instance) for s in SETTINGS}
+    values["INSTANCE_DIR"] = str(instance)
+    database_url = values["SQLALCHEMY_DATABASE_URI"]
     if database_url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would pick psycopg2.
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    broker = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
-    result_backend = os.environ.get("CELERY_RESULT_BACKEND")
-    queue = os.environ.get("CELERY_QUEUE", "kommunalmatch")
-    if not result_backend:
-        if broker.startswith("redis://"):
-            result_backend = broker
-        else:
-            result_backend = f"db+sqlite:///{instance / 'celery-results.db'}"
+        values["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + database_url.removeprefix(
+            "postgresql://"
+        )
+    broker = values["CELERY_BROKER_URL"]
+    result_backend = values["CELERY_RESULT_BACKEND"] or (
+        broker if broker.startswith("redis://") else f"db+sqlite:///{instance / 'celery-results.db'}"
+    )
+    queue = values["CELERY_QUEUE"]
+    production = values["ENV_NAME"] == "production"
     config = {
-        "ENV_NAME": env,
-        "INSTANCE_DIR": str(instance),
-        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        **values,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "ALLOW_SQLITE_IN_PRODUCTION": _bool("ALLOW_SQLITE_IN_PRODUCTION"),
-        "ALLOW_DEFAULT_SECRET_IN_PRODUCTION": _bool("ALLOW_DEFAULT_SECRET_IN_PRODUCTION"),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
-        # Reverse proxies in front of the app that append X-Forwarded-For/-Proto; 0 ignores the headers.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "CELERY": {
             "broker_url": broker,
             "result_backend": result_backend,
@@ -195,49 +412,59 @@ def load_config(overrides: dict | None = None) -> dict:
             # that is still running is never handed out twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
-            "broker_transport_options": _transport_options(broker),
+            "broker_transport_options": _transport_options(broker, values["CELERY_VISIBILITY_TIMEOUT"]),
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/Berlin",
             "enable_utc": True,
-            "task_always_eager": _bool("CELERY_TASK_ALWAYS_EAGER"),
+            "task_always_eager": values["CELERY_TASK_ALWAYS_EAGER"],
             "task_default_queue": queue,
             # Result keys carry the queue's name: installations (and test runs) sharing one Redis
             # keep apart, and everything of one queue can be found and removed together.
             "result_backend_transport_options": {"global_keyprefix": f"{queue}:"},
         },
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
-        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Kommunalmatch <noreply@kommunalmatch.local>"),
-        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
+        "RATELIMIT_ENABLED": not values["RATELIMIT_DISABLED"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": ("de", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
-        "DIRECTORY_PAGE_SIZE": 25,
-        # Sign-in through the Kommunen's identity providers (OpenID Connect); see OidcProvider.
+        # Sign-in through the Kommunen's identity providers (OpenID Connect); see OidcProvider: the
+        # variables OIDC_<KEY>_* of each provider named in OIDC_PROVIDERS.
         "OIDC_PROVIDERS": oidc_providers_from_env(),
     }
     if overrides:
         celery_overrides = overrides.pop("CELERY", None) if "CELERY" in overrides else None
         config.update(overrides)
+        if "RATELIMIT_DISABLED" in overrides and "RATELIMIT_ENABLED" not in overrides:
+            config["RATELIMIT_ENABLED"] = not overrides["RATELIMIT_DISABLED"]
         if celery_overrides:
             config["CELERY"] = {**config["CELERY"], **celery_overrides}
     return config
+
+
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(variable, type, default, meaning) of every setting read from the environment (the docs' table)."""
+    rows = []
+    for s in SETTINGS:
+        if s.variable:
+            rows.append((s.variable, s.type.__name__, _shown_default(s), s.doc))
+    return rows
+
+
+def _shown_default(s: Setting) -> str:
+    if s.type is bool:
+        return "aus" if not s.default else "an"
+    if s.default == "":
+        return "leer"
+    return str(s.default)
 
 
 def check_production_safety(config: dict) -> None:

@@ -11,11 +11,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from plattform.accounts.models import User
 from plattform.core.clock import utcnow
-from plattform.extensions import db
 
 _EXPORTERS: dict[str, Callable[[User], Any]] = {}
 
@@ -26,6 +23,11 @@ _HIDDEN_USER_FIELDS = {"password_hash", "session_version"}
 def register_personal_data_exporter(name: str, fn: Callable[[User], Any]) -> None:
     """Add (or replace) one section of the personal data export."""
     _EXPORTERS[name] = fn
+
+
+def jsonable(value: Any) -> Any:
+    """Dates and times as ISO text; everything else as it is."""
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -59,27 +61,6 @@ def export_memberships(user: User) -> list[dict]:
     ]
 
 
-def export_contact_requests(user: User) -> list[dict]:
-    """Contact requests the user sent (the kontakte domain may replace this section)."""
-    from plattform.kontakte.models import ContactRequest
-
-    rows = db.session.scalars(
-        sa.select(ContactRequest).where(ContactRequest.from_user_id == user.id).order_by(ContactRequest.id)
-    )
-    return [
-        {
-            "from_ags": r.from_kommune.ags,
-            "to_ags": r.to_kommune.ags,
-            "to_name": r.to_kommune.name,
-            "message": r.message,
-            "status": r.status,
-            "created_at": _jsonable(r.created_at),
-            "answered_at": _jsonable(r.answered_at),
-        }
-        for r in rows
-    ]
-
-
 def export_audit_events(user: User) -> list[dict]:
     """Audit events the user did or that concern their account."""
     from plattform.core.audit import event_to_data, events_about_user
@@ -100,5 +81,4 @@ def personal_data(user: User) -> dict:
 
 register_personal_data_exporter("konto", export_user)
 register_personal_data_exporter("mitgliedschaften", export_memberships)
-register_personal_data_exporter("kontaktanfragen", export_contact_requests)
 register_personal_data_exporter("protokoll", export_audit_events)

@@ -208,7 +208,7 @@ def login_is_recent() -> bool:
     at = session.get("_fresh_at")
     if not isinstance(at, int | float):
         return False
-    return time.time() - at <= current_app.config.get("FRESH_LOGIN_MAX_AGE", 15 * 60)
+    return time.time() - at <= current_app.config["FRESH_LOGIN_MAX_AGE"]
 
 
 def mark_login_fresh() -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
 from plattform.accounts.mails import send_account_mail
+from plattform.core.tasks import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,10 @@ def send_account_mail_task(kind: str, user_id: int, **params) -> bool:
 
 def queue_account_mail(kind: str, user_id: int, **params) -> None:
     """Hand a mail to the worker; call after the rows it needs are committed."""
-    try:
-        send_account_mail_task.delay(kind, user_id, **params)
-    except OperationalError:
-        log.warning("Broker nicht erreichbar; sende %s-Mail direkt (broker down, sending inline)", kind)
-        try:
-            send_account_mail(kind, user_id, **params)
-        except OSError:
-            log.exception("Mail %s an Konto %s nicht zugestellt (mail not delivered)", kind, user_id)
+    enqueue(
+        send_account_mail_task,
+        kind,
+        user_id,
+        fallback=lambda: send_account_mail(kind, user_id, **params),
+        **params,
+    )

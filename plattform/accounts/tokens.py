@@ -20,12 +20,7 @@ CONFIRM = "email-confirm"
 RESET = "password-reset"
 EMAIL_CHANGE = "email-change"
 
-# Lifetimes in seconds; overridable by config keys of the same name.
-DEFAULT_MAX_AGE = {
-    CONFIRM: 3 * 24 * 3600,  # officers may read their mail only every few days
-    RESET: 3600,
-    EMAIL_CHANGE: 24 * 3600,
-}
+# Lifetimes in seconds: settings of plattform/config.py.
 _CONFIG_KEYS = {
     CONFIRM: "CONFIRM_TOKEN_MAX_AGE",
     RESET: "RESET_TOKEN_MAX_AGE",
@@ -47,7 +42,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def max_age(purpose: str) -> int:
     """How long a token of this purpose stays valid, in seconds."""
-    return int(current_app.config.get(_CONFIG_KEYS[purpose], DEFAULT_MAX_AGE[purpose]))
+    return int(current_app.config[_CONFIG_KEYS[purpose]])
 
 
 def password_fingerprint(user: User) -> str:

@@ -7,7 +7,6 @@ requires a token (so the exemption only ever applies to token-authenticated requ
 
 from __future__ import annotations
 
-import os
 from functools import wraps
 
 from flask import current_app, request
@@ -100,21 +99,16 @@ def rate_limit_key() -> str:
     return f"api-ip:{request.remote_addr or 'unbekannt'}"
 
 
-def setting(name: str, default: str) -> str:
-    """An API setting from the app config, else the environment, else the default."""
-    return current_app.config.get(name) or os.environ.get(name) or default
-
-
 def read_limit() -> str:
     """Reading: API_RATE_LIMIT_READ per token, API_RATE_LIMIT_ANONYMOUS per address without one."""
     if current_token() is not None:
-        return setting("API_RATE_LIMIT_READ", "300/minute")
-    return setting("API_RATE_LIMIT_ANONYMOUS", "60/minute")
+        return current_app.config["API_RATE_LIMIT_READ"]
+    return current_app.config["API_RATE_LIMIT_ANONYMOUS"]
 
 
 def write_limit() -> str:
     """Changing: API_RATE_LIMIT_WRITE per token."""
-    return setting("API_RATE_LIMIT_WRITE", "60/minute")
+    return current_app.config["API_RATE_LIMIT_WRITE"]
 
 
 def setup_rate_limits(bp) -> None:

@@ -1,10 +1,10 @@
-"""Rows to the JSON shapes of the OpenAPI description (components/schemas of plattform/api/openapi.py)."""
+"""Rows to the JSON shapes of plattform/api/schemas.py (English snake_case; the profile document German)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from matching.profiles import profile_to_dict
+from matching.profiles import ProfileData, mentioned_fields, profile_to_dict
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.api.services import as_utc
 from plattform.kommunen.models import Kommune
@@ -33,7 +33,7 @@ def kommune_summary(kommune: Kommune) -> dict:
         "ags": kommune.ags,
         "name": kommune.name,
         "short_name": kommune.short_name,
-        "ebene": kommune.ebene,
+        "level": kommune.ebene,
         "kind": kommune.kind,
         "kind_label": kommune.kind_label,
         "land": kommune.land_schluessel,
@@ -54,12 +54,12 @@ def kommune_detail(
         **kommune_summary(kommune),
         "kreis": kommune_ref(kommune.kreis) if kommune.kreis is not None else None,
         "area_km2": kommune.area_km2,
-        "plz": kommune.plz,
-        "verstaedterung": kommune.verstaedterung_label,
-        "stand": kommune.stand,
+        "postcode": kommune.plz,
+        "urbanisation": kommune.verstaedterung_label,
+        "directory_date": kommune.stand,
         "gemeinden": [kommune_ref(g) for g in gemeinden],
-        "hat_profil": has_profile,
-        "partner": [kommune_ref(p) for p in partner],
+        "has_profile": has_profile,
+        "partners": [kommune_ref(p) for p in partner],
     }
 
 
@@ -67,12 +67,12 @@ def profile_public(profile: Profile) -> dict:
     """The public part of a profile: what the Kommune page shows, in the DESIGN.md format."""
     return {
         "kommune": kommune_ref(profile.kommune),
-        "typ": profile.typ,
-        "typ_label": profile_type_label(profile),
-        "geschaetzt": bool(profile.estimated),
-        "demodaten": bool(profile.is_demo),
-        "aktualisiert_am": iso(profile.updated_at),
-        "profil": profile_to_dict(profile_to_data(profile)),
+        "type": profile.typ,
+        "type_label": profile_type_label(profile),
+        "estimated": bool(profile.estimated),
+        "demo": bool(profile.is_demo),
+        "updated_at": iso(profile.updated_at),
+        "profile": profile_to_dict(profile_to_data(profile)),
     }
 
 
@@ -80,9 +80,9 @@ def contact_person(person: ContactPerson) -> dict:
     """An officer's contact details (only ever shown to partners)."""
     return {
         "name": person.name,
-        "funktion": person.funktion,
+        "role": person.funktion,
         "email": person.email,
-        "telefon": person.telefon,
+        "phone": person.telefon,
     }
 
 
@@ -91,12 +91,12 @@ def contact_request(req: ContactRequest, contacts: list[ContactPerson] | None = 
     return {
         "id": req.id,
         "status": req.status,
-        "von": kommune_ref(req.from_kommune),
-        "an": kommune_ref(req.to_kommune),
-        "nachricht": req.message or "",
-        "erstellt_am": iso(req.created_at),
-        "beantwortet_am": iso(req.answered_at),
-        "kontaktpersonen": None if contacts is None else [contact_person(p) for p in contacts],
+        "from_kommune": kommune_ref(req.from_kommune),
+        "to_kommune": kommune_ref(req.to_kommune),
+        "message": req.message or "",
+        "created_at": iso(req.created_at),
+        "answered_at": iso(req.answered_at),
+        "contacts": None if contacts is None else [contact_person(p) for p in contacts],
     }
 
 
@@ -104,19 +104,19 @@ def project(p: SharedProject) -> dict:
     """A shared project with its lead and members."""
     return {
         "id": p.id,
-        "thema": p.thema,
-        "thema_label": TOPIC_LABELS_DE.get(p.thema, p.thema),
-        "titel": p.titel,
-        "beschreibung": p.beschreibung or "",
+        "topic": p.thema,
+        "topic_label": TOPIC_LABELS_DE.get(p.thema, p.thema),
+        "title": p.titel,
+        "description": p.beschreibung or "",
         "status": p.status,
         "status_label": p.status_label,
-        "nachnutzung": bool(p.nachnutzung),
-        "ergebnis": p.ergebnis,
-        "federfuehrung": kommune_ref(p.lead),
-        "mitglieder": [{**kommune_ref(m.kommune), "status": m.status} for m in p.members],
-        "erstellt_am": iso(p.created_at),
-        "aktualisiert_am": iso(p.updated_at),
-        "abgeschlossen_am": iso(p.closed_at),
+        "reuse": bool(p.nachnutzung),
+        "result": p.ergebnis,
+        "lead": kommune_ref(p.lead),
+        "members": [{**kommune_ref(m.kommune), "status": m.status} for m in p.members],
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
+        "closed_at": iso(p.closed_at),
     }
 
 
@@ -126,10 +126,26 @@ def network(n: Netzwerk, coordinates: bool) -> dict:
     return {
         "id": n.id,
         "name": n.name,
-        "art": n.art,
-        "art_label": n.art_label,
-        "beschreibung": n.beschreibung or "",
+        "kind": n.art,
+        "kind_label": n.art_label,
+        "description": n.beschreibung or "",
         "kreis": kommune_ref(n.kreis) if n.kreis is not None else None,
-        "mitglieder": [kommune_ref(k) for k in members],
-        "koordination": coordinates,
+        "members": [kommune_ref(k) for k in members],
+        "coordinated_by_you": coordinates,
     }
+
+
+def suggestion(item: dict) -> dict:
+    """A suggestion of ``suggestion_items`` as the API declares it.
+
+    Until the suggestions carry ``explanation`` (in the request's language) and ``facts`` themselves,
+    the German text stands in for the first and the second is empty.
+    """
+    return {
+        **item,
+        "explanation": item.get("explanation", item.get("explanation_de", "")),
+        "facts": item.get("facts", {}),
+    }
+
+
+__all__ = ["ProfileData", "mentioned_fields"]

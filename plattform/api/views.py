@@ -1,52 +1,35 @@
 """The endpoints of /api/v1. Thin: check who may, call the domain services, serialise.
 
-Every rule (who may act for a Kommune, what a contact request or project allows) lives in the domains'
-services and in plattform/accounts/permissions.py; the API never decides such a thing itself.
+Every operation is declared once with ``@operation`` (plattform/api/spec.py): its query, body and
+response models validate the request and the answer and make up the OpenAPI document. Every rule (who
+may act for a Kommune, what a contact request or project allows) lives in the domains' services and in
+plattform/accounts/permissions.py; the API never decides such a thing itself.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import BadRequest
 
-from matching.profiles import ProfileFormatError, parse_profile
 from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for, can_edit_profile
-from plattform.api import bp, serializers
-from plattform.api.auth import (
-    SAFE_METHODS,
-    api_user,
-    authenticate_request,
-    current_token,
-    require_token,
-    setting,
-)
-from plattform.api.openapi import AGS_PATTERN, SEARCH_MAX, body_errors, openapi_document
-from plattform.api.pagination import page_of_list, page_of_query, paged_response, paging_from_request
+from plattform.api import bp, schemas, serializers
+from plattform.api.auth import SAFE_METHODS, api_user, authenticate_request, current_token
+from plattform.api.pagination import page_of_list, page_of_query, paged
 from plattform.api.problems import PROBLEM_TYPES, ApiError, field_error, validation_error
 from plattform.api.services import note_use
+from plattform.api.spec import openapi_document, operation, parse_profile_body
 from plattform.core.routing import MAX_ID
+from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags, search_kommunen
-from plattform.kontakte.models import REQUEST_STATUSES, ContactRequest
-from plattform.kontakte.services import (
-    ContactError,
-    answer_request,
-    contact_people,
-    get_request_for,
-    may_see_contacts,
-    partners_of,
-    send_request,
-    withdraw_request,
-)
+from plattform.kontakte import services as kontakte
+from plattform.kontakte.models import ContactRequest
 from plattform.netzwerke.analysis import network_coverage, network_graph
 from plattform.netzwerke.services import (
     coordinated_netzwerk_ids,
@@ -55,16 +38,13 @@ from plattform.netzwerke.services import (
     visible_networks,
 )
 from plattform.profile.services import get_profile, save_profile
-from plattform.projekte.models import PROJECT_STATUSES as SHARED_PROJECT_STATUSES
 from plattform.projekte.services import ProjectError, get_project, join_project, leave_project, list_projects
 from plattform.vorschlaege.services import current_run, suggestion_items
 
 log = logging.getLogger(__name__)
 
-# A profile with every topic and 50 projects is about 12 KB of JSON; 64 KiB leaves room, not more.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
-_AGS_RE = re.compile(AGS_PATTERN)
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_AGS_RE = re.compile(r"^[0-9]{5}([0-9]{3})?$")
+_DIRECTION_SIDES = {"incoming": ("to",), "outgoing": ("from",), "all": ("to", "from")}
 
 
 # --- every request ---------------------------------------------------------------------------------
@@ -73,7 +53,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 @bp.before_request
 def _authenticate():
     """Token in, session cookie ignored; changing methods need a token; note the token's use."""
-    request.max_content_length = int(setting("API_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)))
+    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
     token = authenticate_request()
     for name, value in (request.view_args or {}).items():
         # Ids are 32-bit in PostgreSQL; a larger one names nothing (and must not reach the database).
@@ -105,58 +85,11 @@ def _kommune_or_404(ags: str) -> Kommune:
     return kommune
 
 
-def _query_text(name: str, errors: list[dict], *, pattern: str | None = None, max_len: int = SEARCH_MAX):
-    """An optional query parameter; wrong form goes to errors."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if len(raw) > max_len:
-        errors.append(field_error(name, f"{name} darf höchstens {max_len} Zeichen lang sein."))
-    elif _CONTROL_RE.search(raw):
-        errors.append(field_error(name, f"{name} enthält Steuerzeichen."))
-    elif pattern is not None and not re.fullmatch(pattern, raw):
-        errors.append(field_error(name, f"{name} hat nicht die erwartete Form."))
-    return raw
-
-
-def _query_choice(name: str, allowed, errors: list[dict]):
-    """An optional query parameter from a fixed list."""
-    raw = request.args.get(name)
-    if raw is not None and raw not in allowed:
-        errors.append(field_error(name, f"{name} muss einer dieser Werte sein: {', '.join(allowed)}."))
-        return None
-    return raw
-
-
-def _json_body(schema_name: str) -> Any:
-    """The JSON body, checked against the schema of the OpenAPI description (German messages)."""
-    if not request.is_json:
-        raise ApiError(415)
-    try:
-        data = request.get_json(force=True, silent=False)
-        # Lone surrogates pass json.loads but cannot be stored.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except BadRequest:
-        raise ApiError(400, "Der Inhalt ist kein gültiges JSON.") from None
-    except (RecursionError, UnicodeEncodeError, ValueError):
-        raise ApiError(
-            400, "Der Inhalt ist kein verwendbares JSON (zu tief verschachtelt oder ungültige Zeichen)."
-        ) from None
-    if schema_name != "ProfileInput":
-        errors = body_errors(schema_name, data)
-        if errors:
-            raise validation_error(errors)
-    return data
-
-
 def _notice(request_id: int, event: str) -> None:
     """Tell the other side by e-mail (best effort: a broken queue must not undo the saved change)."""
     from plattform.kontakte.tasks import notify_task
 
-    try:
-        notify_task.delay(request_id, event)
-    except Exception:
-        log.exception("Benachrichtigung nicht eingereiht / notice not queued: request %s", request_id)
+    enqueue(notify_task, request_id, event)
 
 
 # --- meta -------------------------------------------------------------------------------------------
@@ -176,19 +109,27 @@ def docs():
     from plattform.api.docs import operations_by_tag, schema_rows
 
     document = openapi_document()
-    schemas = document["components"]["schemas"]
+    schemas_ = document["components"]["schemas"]
     return render_template(
         "api/docs.html",
         info=document["info"],
         groups=operations_by_tag(document),
-        schemas=[(name, s.get("description", ""), schema_rows(s)) for name, s in schemas.items()],
+        schemas=[(name, s.get("description", ""), schema_rows(s)) for name, s in schemas_.items()],
         problem_types=sorted(PROBLEM_TYPES.items()),
         openapi_url=url_for("api.openapi_json"),
     )
 
 
-@bp.get("/ich")
-@require_token()
+@operation(
+    bp,
+    "GET",
+    "/ich",
+    op_id="getMe",
+    summary="Wer bin ich?",
+    tag="Token",
+    description="Zum Ausprobieren eines Tokens: Inhaber, Umfang, Kommunen, für die es handelt.",
+    response=schemas.Me,
+)
 def me():
     """Who the token belongs to, its scope and the Kommunen it acts for."""
     token = current_token()
@@ -199,39 +140,48 @@ def me():
         if ids
         else []
     )
-    return jsonify(
-        {
-            "user": {"id": user.id, "name": user.name},
-            "token": {
-                "name": token.name,
-                "scope": token.scope,
-                "expires_at": serializers.iso(token.expires_at),
-            },
-            "kommunen": [serializers.kommune_ref(k) for k in kommunen],
-            "koordinierte_netzwerke": sorted(coordinated_netzwerk_ids(user)),
-        }
-    )
+    return {
+        "user": {"id": user.id, "name": user.name},
+        "token": {"name": token.name, "scope": token.scope, "expires_at": serializers.iso(token.expires_at)},
+        "kommunen": [serializers.kommune_ref(k) for k in kommunen],
+        "coordinated_networks": sorted(coordinated_netzwerk_ids(user)),
+    }
 
 
 # --- Kommunen ---------------------------------------------------------------------------------------
 
 
-@bp.get("/kommunen")
-def kommunen():
+@operation(
+    bp,
+    "GET",
+    "/kommunen",
+    op_id="searchKommunen",
+    summary="Kommunen suchen",
+    tag="Kommunen",
+    public=True,
+    description="Nach Name, AGS-Anfang oder PLZ; gefiltert nach Land und Kreis. Öffentlich.",
+    query=schemas.KommunenQuery,
+    response=schemas.KommunePage,
+    paged=True,
+)
+def kommunen(query: schemas.KommunenQuery):
     """Search the directory by name, AGS prefix or PLZ, filtered by Land and Kreis."""
-    errors: list[dict] = []
-    q = _query_text("q", errors) or ""
-    land = _query_text("land", errors, pattern=r"[0-9]{2}")
-    kreis = _query_text("kreis", errors, pattern=r"[0-9]{5}")
-    paging = paging_from_request(errors)
-    if errors:
-        raise validation_error(errors)
-    stmt = search_kommunen(q, land, kreis).options(selectinload(Kommune.kreis))
-    rows, total = page_of_query(stmt, paging)
-    return paged_response(rows, total, paging, serializers.kommune_summary)
+    stmt = search_kommunen(query.q, query.land, query.kreis).options(selectinload(Kommune.kreis))
+    rows, total = page_of_query(stmt, query)
+    return paged(rows, total, query, serializers.kommune_summary)
 
 
-@bp.get("/kommunen/<ags>")
+@operation(
+    bp,
+    "GET",
+    "/kommunen/<ags>",
+    op_id="getKommune",
+    summary="Eine Kommune",
+    tag="Kommunen",
+    public=True,
+    response=schemas.KommuneDetail,
+    errors=(404,),
+)
 def kommune(ags: str):
     """One Kommune: facts, Kreis, its Gemeinden (for a Kreis) and its learning partners."""
     k = _kommune_or_404(ags)
@@ -244,72 +194,91 @@ def kommune(ags: str):
                 .order_by(Kommune.name_search)
             )
         )
-    return jsonify(serializers.kommune_detail(k, gemeinden, partners_of(k.id), get_profile(k.id) is not None))
+    return serializers.kommune_detail(k, gemeinden, kontakte.partners_of(k.id), get_profile(k.id) is not None)
 
 
 # --- profiles ---------------------------------------------------------------------------------------
 
 
-@bp.get("/kommunen/<ags>/profil")
+@operation(
+    bp,
+    "GET",
+    "/kommunen/<ags>/profil",
+    op_id="getProfile",
+    summary="Profil einer Kommune lesen",
+    tag="Profile",
+    public=True,
+    description="Der öffentliche Teil: Typ, Ziele, Stärken, Bedarfe, Projekte. 404 ohne Profil.",
+    response=schemas.Profile,
+    errors=(404,),
+)
 def profil(ags: str):
     """The public part of a Kommune's profile."""
     k = _kommune_or_404(ags)
     profile = get_profile(k.id)
     if profile is None:
         raise ApiError(404, f"{k.name} hat noch kein Profil.")
-    return jsonify(serializers.profile_public(profile))
+    return serializers.profile_public(profile)
 
 
-@bp.put("/kommunen/<ags>/profil")
-@require_token("schreiben")
-def profil_schreiben(ags: str):
-    """Replace a Kommune's profile (DESIGN.md format), for those who may edit it."""
+@operation(
+    bp,
+    "PUT",
+    "/kommunen/<ags>/profil",
+    op_id="putProfile",
+    summary="Profil einer Kommune schreiben",
+    tag="Profile",
+    scope="schreiben",
+    description=(
+        "Das Profildokument (ProfileData, wie GET unter profile liefert). Die genannten Felder ersetzen "
+        "die gespeicherten, nicht genannte bleiben (wie beim Datei-Import). Nur für Kommunen, deren "
+        "Profil Sie bearbeiten dürfen (Mitglieder, Koordination, Administration)."
+    ),
+    body=serializers.ProfileData,
+    response=schemas.Profile,
+    errors=(404,),
+)
+def profil_schreiben(ags: str, body):
+    """Update a Kommune's profile (the fields the document names), for those who may edit it."""
     k = _kommune_or_404(ags)
     user = api_user()
     if not can_edit_profile(user, k.id):
         raise ApiError(403, f"Sie dürfen das Profil von {k.name} nicht bearbeiten.")
-    data = _json_body("ProfileInput")
-    if isinstance(data, dict):
-        _integral_levels(data)
-        data.setdefault("ags", k.ags)
-        if data["ags"] != k.ags:
-            raise validation_error([field_error("ags", f"Der AGS muss zur Adresse passen ({k.ags}).")])
-    try:
-        parsed = parse_profile(data, record=k.ags)
-    except ProfileFormatError as exc:
-        raise validation_error([field_error(exc.field, exc.message_de)]) from None
-    errors = body_errors("ProfileInput", data)
-    if errors:
-        raise validation_error(errors)
-    save_profile(k, parsed, user_id=user.id)
+    if isinstance(body, dict):
+        body = {"ags": k.ags, **body}
+    parsed = parse_profile_body(body, record=k.ags)  # the model first: every problem of the document
+    if parsed.ags != k.ags:
+        raise validation_error(
+            [field_error("ags", f"AGS {parsed.ags} passt nicht zur Adresse (Kommune {k.ags}).")]
+        )
+    save_profile(k, parsed, user_id=user.id, mentioned=serializers.mentioned_fields(body))
     db.session.commit()
-    return jsonify(serializers.profile_public(get_profile(k.id)))
-
-
-def _integral_levels(data: dict) -> None:
-    """JSON does not tell 2 from 2.0 (both are the integer 2 in JSON Schema); the profile format wants 2."""
-    for key in ("staerken", "bedarfe"):
-        levels = data.get(key)
-        if isinstance(levels, dict):
-            for slug, level in levels.items():
-                if isinstance(level, float) and level.is_integer():
-                    levels[slug] = int(level)
+    return serializers.profile_public(get_profile(k.id))
 
 
 # --- suggestions ------------------------------------------------------------------------------------
 
 
-@bp.get("/kommunen/<ags>/vorschlaege")
-@require_token()
-def vorschlaege(ags: str):
+@operation(
+    bp,
+    "GET",
+    "/kommunen/<ags>/vorschlaege",
+    op_id="getSuggestions",
+    summary="Partnervorschläge einer Kommune",
+    tag="Vorschläge",
+    description="Nur für Kommunen, für die Sie handeln. Bestes zuerst.",
+    query=schemas.Paging,
+    response=schemas.SuggestionPage,
+    paged=True,
+    errors=(403, 404),
+)
+def vorschlaege(ags: str, query: schemas.Paging):
     """A Kommune's partner suggestions (fields as `matching show --json`), for those acting for it."""
     k = _kommune_or_404(ags)
     if not can_act_for(api_user(), k.id):
         raise ApiError(403, f"Sie handeln nicht für {k.name}.")
-    paging = paging_from_request()
-    items = suggestion_items(k.id)
+    rows, total = page_of_list(suggestion_items(k.id), query)
     run = current_run()
-    rows, total = page_of_list(items, paging)
     extra = {
         "kommune": serializers.kommune_ref(k),
         "run": None
@@ -321,7 +290,7 @@ def vorschlaege(ags: str):
             "gini": run.gini,
         },
     }
-    return paged_response(rows, total, paging, dict, extra)
+    return paged(rows, total, query, serializers.suggestion, extra)
 
 
 # --- contact requests -------------------------------------------------------------------------------
@@ -334,83 +303,115 @@ def _request_json(req: ContactRequest, with_contacts: bool = True) -> dict:
         user = api_user()
         acting = acting_kommune_ids(user)
         other = req.from_kommune if req.to_kommune_id in acting else req.to_kommune
-        if may_see_contacts(user, other.id):
-            contacts = contact_people(other.id)
+        if kontakte.may_see_contacts(user, other.id):
+            contacts = kontakte.contact_people(other.id)
     return serializers.contact_request(req, contacts)
 
 
-@bp.get("/kontaktanfragen")
-@require_token()
-def kontaktanfragen():
+@operation(
+    bp,
+    "GET",
+    "/kontaktanfragen",
+    op_id="listContactRequests",
+    summary="Kontaktanfragen Ihrer Kommunen",
+    tag="Kontaktanfragen",
+    description="Ein- und ausgehende Anfragen der Kommunen, für die Sie handeln; neueste zuerst.",
+    query=schemas.ContactRequestQuery,
+    response=schemas.ContactRequestPage,
+    paged=True,
+    errors=(403,),
+)
+def kontaktanfragen(query: schemas.ContactRequestQuery):
     """Incoming and outgoing requests of the Kommunen the token's user acts for."""
-    errors: list[dict] = []
-    wanted = _query_text("kommune", errors, pattern=AGS_PATTERN.strip("^$"))
-    richtung = _query_choice("richtung", ("eingehend", "ausgehend", "alle"), errors) or "alle"
-    status = _query_choice("status", REQUEST_STATUSES, errors)
-    paging = paging_from_request(errors)
-    if errors:
-        raise validation_error(errors)
     ids = acting_kommune_ids(api_user())
-    if wanted is not None:
-        k = get_by_ags(wanted)
+    if query.kommune is not None:
+        k = get_by_ags(query.kommune)
         if k is None or k.id not in ids:
-            raise ApiError(403, f"Sie handeln nicht für die Kommune {wanted}.")
+            raise ApiError(403, f"Sie handeln nicht für die Kommune {query.kommune}.")
         ids = {k.id}
     ids = ids or {-1}
-    sides = []
-    if richtung in ("eingehend", "alle"):
-        sides.append(ContactRequest.to_kommune_id.in_(ids))
-    if richtung in ("ausgehend", "alle"):
-        sides.append(ContactRequest.from_kommune_id.in_(ids))
+    columns = {"to": ContactRequest.to_kommune_id, "from": ContactRequest.from_kommune_id}
+    sides = [columns[side].in_(ids) for side in _DIRECTION_SIDES[query.direction]]
     stmt = sa.select(ContactRequest).where(sa.or_(*sides))
-    if status:
-        stmt = stmt.where(ContactRequest.status == status)
+    if query.status:
+        stmt = stmt.where(ContactRequest.status == query.status)
     stmt = stmt.order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
-    rows, total = page_of_query(stmt, paging)
-    return paged_response(rows, total, paging, lambda r: _request_json(r, with_contacts=False))
+    rows, total = page_of_query(stmt, query)
+    return paged(rows, total, query, lambda r: _request_json(r, with_contacts=False))
 
 
-@bp.post("/kontaktanfragen")
-@require_token("schreiben")
-def kontaktanfrage_senden():
+@operation(
+    bp,
+    "POST",
+    "/kontaktanfragen",
+    op_id="createContactRequest",
+    summary="Kontaktanfrage senden",
+    tag="Kontaktanfragen",
+    scope="schreiben",
+    description="Im Namen einer Ihrer Kommunen an eine andere.",
+    body=schemas.ContactRequestInput,
+    response=schemas.ContactRequest,
+    status=201,
+    errors=(409,),
+    headers={"Location": {"schema": {"type": "string"}}},
+)
+def kontaktanfrage_senden(body: schemas.ContactRequestInput):
     """Send a contact request in the name of one of the user's Kommunen."""
-    data = _json_body("ContactRequestInput")
-    von, an = get_by_ags(data["von"]), get_by_ags(data["an"])
+    von, an = get_by_ags(body.from_kommune), get_by_ags(body.to_kommune)
     if von is None:
-        raise validation_error([field_error("von", f"AGS {data['von']} ist nicht im Verzeichnis.")])
+        raise validation_error(
+            [field_error("from_kommune", f"AGS {body.from_kommune} ist nicht im Verzeichnis.")]
+        )
     user = api_user()
     if not can_act_for(user, von.id):
         raise ApiError(403, f"Sie handeln nicht für {von.name}.")
     if an is None or not an.active:
-        raise validation_error([field_error("an", f"AGS {data['an']} ist nicht im Verzeichnis.")])
+        raise validation_error(
+            [field_error("to_kommune", f"AGS {body.to_kommune} ist nicht im Verzeichnis.")]
+        )
     if an.id == von.id:
-        raise validation_error([field_error("an", "Eine Kommune kann sich nicht selbst anfragen.")])
+        raise validation_error([field_error("to_kommune", "Eine Kommune kann sich nicht selbst anfragen.")])
     try:
-        req = send_request(user, von.id, an.id, data.get("nachricht", ""))
-    except ContactError as exc:
+        req = kontakte.send_request(user, von.id, an.id, body.message)
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
     _notice(req.id, "gesendet")
-    response = jsonify(_request_json(req))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.kontaktanfrage", request_id=req.id)
-    return response
+    return _request_json(req), {"Location": url_for("api.kontaktanfrage", request_id=req.id)}
 
 
 def _own_request(request_id: int) -> ContactRequest:
     """The request if the user acts for one of its sides; 404 otherwise (its existence stays hidden)."""
-    req = get_request_for(api_user(), request_id)
+    req = kontakte.get_request_for(api_user(), request_id)
     if req is None:
         raise ApiError(404, "Diese Anfrage gibt es nicht, oder sie betrifft keine Ihrer Kommunen.")
     return req
 
 
-@bp.get("/kontaktanfragen/<int:request_id>")
-@require_token()
+@operation(
+    bp,
+    "GET",
+    "/kontaktanfragen/<int:request_id>",
+    op_id="getContactRequest",
+    summary="Eine Kontaktanfrage",
+    tag="Kontaktanfragen",
+    description="Nur wenn Sie für eine der beiden Seiten handeln (sonst 404).",
+    response=schemas.ContactRequest,
+    errors=(404,),
+)
 def kontaktanfrage(request_id: int):
     """One request; after acceptance with the other side's contact details."""
-    return jsonify(_request_json(_own_request(request_id)))
+    return _request_json(_own_request(request_id))
+
+
+# What accepting, declining and withdrawing a request share.
+_CHANGE_REQUEST = {
+    "tag": "Kontaktanfragen",
+    "scope": "schreiben",
+    "response": schemas.ContactRequest,
+    "errors": (404, 409),
+}
 
 
 def _answer(request_id: int, accept: bool):
@@ -418,62 +419,86 @@ def _answer(request_id: int, accept: bool):
     if not can_act_for(api_user(), req.to_kommune_id):
         raise ApiError(403, "Nur die angefragte Kommune kann die Anfrage beantworten.")
     try:
-        answer_request(req, api_user(), accept)
-    except ContactError as exc:
+        kontakte.answer_request(req, api_user(), accept)
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
     _notice(req.id, "beantwortet")
-    return jsonify(_request_json(req))
+    return _request_json(req)
 
 
-@bp.post("/kontaktanfragen/<int:request_id>/annehmen")
-@require_token("schreiben")
+@operation(
+    bp,
+    "POST",
+    "/kontaktanfragen/<int:request_id>/annehmen",
+    op_id="acceptContactRequest",
+    summary="Kontaktanfrage annehmen",
+    description="Nur die angefragte Seite; beide werden Lernpartner.",
+    **_CHANGE_REQUEST,
+)
 def kontaktanfrage_annehmen(request_id: int):
     """Accept an incoming request: the two Kommunen become partners."""
     return _answer(request_id, accept=True)
 
 
-@bp.post("/kontaktanfragen/<int:request_id>/ablehnen")
-@require_token("schreiben")
+@operation(
+    bp,
+    "POST",
+    "/kontaktanfragen/<int:request_id>/ablehnen",
+    op_id="declineContactRequest",
+    summary="Kontaktanfrage ablehnen",
+    description="Nur die angefragte Seite; das Paar wird nicht mehr vorgeschlagen.",
+    **_CHANGE_REQUEST,
+)
 def kontaktanfrage_ablehnen(request_id: int):
     """Decline an incoming request: the pair is not suggested again."""
     return _answer(request_id, accept=False)
 
 
-@bp.post("/kontaktanfragen/<int:request_id>/zurueckziehen")
-@require_token("schreiben")
+@operation(
+    bp,
+    "POST",
+    "/kontaktanfragen/<int:request_id>/zurueckziehen",
+    op_id="withdrawContactRequest",
+    summary="Kontaktanfrage zurückziehen",
+    description="Nur die anfragende Seite, solange die Anfrage offen ist.",
+    **_CHANGE_REQUEST,
+)
 def kontaktanfrage_zurueckziehen(request_id: int):
     """Withdraw an open outgoing request."""
     req = _own_request(request_id)
     if not can_act_for(api_user(), req.from_kommune_id):
         raise ApiError(403, "Nur die anfragende Kommune kann die Anfrage zurückziehen.")
     try:
-        withdraw_request(req, api_user())
-    except ContactError as exc:
+        kontakte.withdraw_request(req, api_user())
+    except kontakte.ContactError as exc:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
-    return jsonify(_request_json(req))
+    return _request_json(req)
 
 
 # --- shared projects --------------------------------------------------------------------------------
 
 
-@bp.get("/projekte")
-def projekte():
+@operation(
+    bp,
+    "GET",
+    "/projekte",
+    op_id="listProjects",
+    summary="Gemeinsame Projekte",
+    tag="Projekte",
+    public=True,
+    description="Alle gemeinsamen Projekte, neueste zuerst. Öffentlich.",
+    query=schemas.ProjectQuery,
+    response=schemas.ProjectPage,
+    paged=True,
+)
+def projekte(query: schemas.ProjectQuery):
     """All shared projects, newest first, optionally by status and topic."""
-    errors: list[dict] = []
-    status = _query_choice("status", SHARED_PROJECT_STATUSES, errors)
-    thema = request.args.get("thema")
-    if thema is not None and thema not in TOPIC_LABELS_DE:
-        errors.append(field_error("thema", "Unbekanntes Thema."))
-        thema = None
-    paging = paging_from_request(errors)
-    if errors:
-        raise validation_error(errors)
-    rows, total = page_of_list(list_projects(status, thema), paging)
-    return paged_response(rows, total, paging, serializers.project)
+    rows, total = page_of_list(list_projects(query.status, query.topic), query)
+    return paged(rows, total, query, serializers.project)
 
 
 def _project_or_404(project_id: int):
@@ -483,18 +508,36 @@ def _project_or_404(project_id: int):
     return project
 
 
-@bp.get("/projekte/<int:project_id>")
+@operation(
+    bp,
+    "GET",
+    "/projekte/<int:project_id>",
+    op_id="getProject",
+    summary="Ein gemeinsames Projekt",
+    tag="Projekte",
+    public=True,
+    response=schemas.Project,
+    errors=(404,),
+)
 def projekt(project_id: int):
     """One shared project with lead and members."""
-    return jsonify(serializers.project(_project_or_404(project_id)))
+    return serializers.project(_project_or_404(project_id))
 
 
-def _membership_change(project_id: int, change) -> Any:
+_MEMBERSHIP = {
+    "tag": "Projekte",
+    "scope": "schreiben",
+    "body": schemas.ProjectMembershipInput,
+    "response": schemas.Project,
+    "errors": (404, 409),
+}
+
+
+def _membership_change(project_id: int, body: schemas.ProjectMembershipInput, change) -> dict:
     project = _project_or_404(project_id)
-    data = _json_body("ProjectMembershipInput")
-    kommune = get_by_ags(data["kommune"])
+    kommune = get_by_ags(body.kommune)
     if kommune is None:
-        raise validation_error([field_error("kommune", f"AGS {data['kommune']} ist nicht im Verzeichnis.")])
+        raise validation_error([field_error("kommune", f"AGS {body.kommune} ist nicht im Verzeichnis.")])
     if not can_act_for(api_user(), kommune.id):
         raise ApiError(403, f"Sie handeln nicht für {kommune.name}.")
     try:
@@ -503,37 +546,72 @@ def _membership_change(project_id: int, change) -> Any:
         db.session.rollback()
         raise ApiError(409, str(exc)) from None
     db.session.commit()
-    return jsonify(serializers.project(_project_or_404(project_id)))
+    return serializers.project(_project_or_404(project_id))
 
 
-@bp.post("/projekte/<int:project_id>/beitreten")
-@require_token("schreiben")
-def projekt_beitreten(project_id: int):
-    """Join a project (or accept an invitation) for one of the user's Kommunen."""
-    return _membership_change(project_id, join_project)
+def _membership_operation(action: str, op_id: str, summary: str, description: str, change):
+    """POST /projekte/{id}/<action> for one of the user's Kommunen (join or leave)."""
+
+    def view(project_id: int, body: schemas.ProjectMembershipInput):
+        return _membership_change(project_id, body, change)
+
+    view.__name__ = f"projekt_{action}"
+    view.__doc__ = summary
+    return operation(
+        bp,
+        "POST",
+        f"/projekte/<int:project_id>/{action}",
+        op_id=op_id,
+        summary=summary,
+        description=description,
+        **_MEMBERSHIP,
+    )(view)
 
 
-@bp.post("/projekte/<int:project_id>/verlassen")
-@require_token("schreiben")
-def projekt_verlassen(project_id: int):
-    """Leave a project (or decline an invitation) for one of the user's Kommunen."""
-    return _membership_change(project_id, leave_project)
+projekt_beitreten = _membership_operation(
+    "beitreten",
+    "joinProject",
+    "Einem Projekt beitreten",
+    "Für eine Ihrer Kommunen (nimmt auch eine Einladung an).",
+    join_project,
+)
+projekt_verlassen = _membership_operation(
+    "verlassen",
+    "leaveProject",
+    "Ein Projekt verlassen",
+    "Für eine Ihrer Kommunen; die federführende Kommune übergibt vorher.",
+    leave_project,
+)
 
 
 # --- networks ---------------------------------------------------------------------------------------
 
 
-@bp.get("/netzwerke")
-@require_token()
-def netzwerke():
+@operation(
+    bp,
+    "GET",
+    "/netzwerke",
+    op_id="listNetworks",
+    summary="Ihre Netzwerke",
+    tag="Netzwerke",
+    description="Netzwerke, denen Ihre Kommunen angehören oder die Sie koordinieren.",
+    query=schemas.Paging,
+    response=schemas.NetworkPage,
+    paged=True,
+)
+def netzwerke(query: schemas.Paging):
     """The networks the user's Kommunen belong to or the user coordinates."""
-    paging = paging_from_request()
     user = api_user()
     coordinated = coordinated_netzwerk_ids(user)
-    rows, total = page_of_list(visible_networks(user), paging)
-    return paged_response(
-        rows, total, paging, lambda n: serializers.network(n, user.is_admin or n.id in coordinated)
-    )
+    rows, total = page_of_list(visible_networks(user), query)
+    return paged(rows, total, query, lambda n: serializers.network(n, user.is_admin or n.id in coordinated))
+
+
+_ANALYSIS = {
+    "tag": "Netzwerke",
+    "description": "Nur für die Koordination des Netzwerks (und die Administration).",
+    "errors": (403, 404),
+}
 
 
 def _coordinated_or_403(netzwerk_id: int):
@@ -545,56 +623,65 @@ def _coordinated_or_403(netzwerk_id: int):
     return netzwerk
 
 
-@bp.get("/netzwerke/<int:netzwerk_id>/graph")
-@require_token()
+@operation(
+    bp,
+    "GET",
+    "/netzwerke/<int:netzwerk_id>/graph",
+    op_id="getNetworkGraph",
+    summary="Graph eines Netzwerks",
+    response=schemas.NetworkGraph,
+    **_ANALYSIS,
+)
 def netzwerk_graph(netzwerk_id: int):
     """The members' graph with density, components, isolated members, brokers and communities."""
     netzwerk = _coordinated_or_403(netzwerk_id)
     view = network_graph(netzwerk)
-    return jsonify(
-        {
-            "netzwerk": {"id": netzwerk.id, "name": netzwerk.name},
-            "nodes": view.json["nodes"],
-            "links": view.json["links"],
-            "analysis": view.analysis.to_json(),
-        }
-    )
+    return {
+        "network": {"id": netzwerk.id, "name": netzwerk.name},
+        "nodes": view.json["nodes"],
+        "links": view.json["links"],
+        "analysis": view.analysis.to_json(),
+    }
 
 
-@bp.get("/netzwerke/<int:netzwerk_id>/abdeckung")
-@require_token()
+@operation(
+    bp,
+    "GET",
+    "/netzwerke/<int:netzwerk_id>/abdeckung",
+    op_id="getNetworkCoverage",
+    summary="Themenabdeckung eines Netzwerks",
+    response=schemas.NetworkCoverage,
+    **_ANALYSIS,
+)
 def netzwerk_abdeckung(netzwerk_id: int):
     """Which topics the network can teach itself; needs nobody inside covers, with partners outside."""
     netzwerk = _coordinated_or_403(netzwerk_id)
     view = network_coverage(netzwerk)
-    themen = []
-    for slug in view.topics:
-        themen.append(
-            {
-                "thema": slug,
-                "bezeichnung": TOPIC_LABELS_DE.get(slug, slug),
-                "koennen": [
-                    {"ags": a, "stufe": view.strengths[a][slug]}
-                    for a in view.coverage.teachers_by_topic.get(slug, [])
-                ],
-                "bedarf": [{"ags": a, "prioritaet": p} for a, p in view.needs_by_topic.get(slug, [])],
-                "nicht_abgedeckt": list(view.coverage.uncovered_needs.get(slug, [])),
-                "partner_aussen": [
-                    {
-                        "ags": o.ags,
-                        "name": view.outside_kommunen[o.ags].name,
-                        "stufe": o.level,
-                        "distance_km": o.distance_km,
-                    }
-                    for o in view.outside.get(slug, [])
-                ],
-            }
-        )
-    return jsonify(
+    topics = [
         {
-            "netzwerk": {"id": netzwerk.id, "name": netzwerk.name},
-            "mitglieder": len(view.members),
-            "mit_profil": view.profiled,
-            "themen": themen,
+            "topic": slug,
+            "label": TOPIC_LABELS_DE.get(slug, slug),
+            "teachers": [
+                {"ags": a, "level": view.strengths[a][slug]}
+                for a in view.coverage.teachers_by_topic.get(slug, [])
+            ],
+            "needs": [{"ags": a, "priority": p} for a, p in view.needs_by_topic.get(slug, [])],
+            "uncovered": list(view.coverage.uncovered_needs.get(slug, [])),
+            "outside_partners": [
+                {
+                    "ags": o.ags,
+                    "name": view.outside_kommunen[o.ags].name,
+                    "level": o.level,
+                    "distance_km": o.distance_km,
+                }
+                for o in view.outside.get(slug, [])
+            ],
         }
-    )
+        for slug in view.topics
+    ]
+    return {
+        "network": {"id": netzwerk.id, "name": netzwerk.name},
+        "n_members": len(view.members),
+        "n_with_profile": view.profiled,
+        "topics": topics,
+    }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from celery.schedules import crontab
 from flask import Blueprint, Flask
 from flask_login import current_user
@@ -14,17 +12,12 @@ WEEKLY_ENTRY = "digest-woechentlich"
 WEEKLY_TASK = "digest.send_weekly"
 
 
-def _env(app: Flask, name: str, default: str) -> str:
-    value = app.config.get(name, os.environ.get(name))
-    return str(value) if value not in (None, "") else default
-
-
 def digest_crontab(app: Flask) -> crontab:
     """When the digest goes out: DIGEST_CRONTAB ("m h dom mon dow") or DIGEST_WEEKDAY/HOUR/MINUTE.
 
     Default Monday 07:00; the Celery timezone (Europe/Berlin) applies.
     """
-    spec = _env(app, "DIGEST_CRONTAB", "")
+    spec = app.config["DIGEST_CRONTAB"].strip()
     if spec:
         fields = spec.split()
         if len(fields) != 5:
@@ -40,9 +33,9 @@ def digest_crontab(app: Flask) -> crontab:
             day_of_week=day_of_week,
         )
     return crontab(
-        minute=_env(app, "DIGEST_MINUTE", "0"),
-        hour=_env(app, "DIGEST_HOUR", "7"),
-        day_of_week=_env(app, "DIGEST_WEEKDAY", "mon"),
+        minute=app.config["DIGEST_MINUTE"],
+        hour=app.config["DIGEST_HOUR"],
+        day_of_week=app.config["DIGEST_WEEKDAY"],
     )
 
 
@@ -59,6 +52,6 @@ def beat_schedule(app: Flask) -> dict:
 
 
 from plattform.core.navigation import register_nav  # noqa: E402
-from plattform.digest import cli, sections, tasks, views  # noqa: E402, F401
+from plattform.digest import cli, export, sections, tasks, views  # noqa: E402, F401
 
 register_nav("digest.einstellungen", "Wochen-E-Mail", 80, visible=lambda: current_user.is_authenticated)

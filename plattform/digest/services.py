@@ -14,7 +14,6 @@ without error: we cannot know whether the server accepted the message, so it is 
 
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 from dataclasses import dataclass, field
@@ -56,14 +55,6 @@ class TransientMailError(RuntimeError):
 
 
 # --- settings --------------------------------------------------------------------------------------
-
-
-def setting(name: str, default):
-    """A digest setting: app config first, then the environment, else the default (cast to its type)."""
-    value = current_app.config.get(name, os.environ.get(name))
-    if value is None or value == "":
-        return default
-    return type(default)(value)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -129,7 +120,7 @@ def confirm_token(subscription: DigestSubscription) -> str:
 
 def _load_confirm_token(token: str) -> dict | None:
     serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
-    max_age = setting("DIGEST_CONFIRM_MAX_AGE_DAYS", 7) * 24 * 3600
+    max_age = current_app.config["DIGEST_CONFIRM_MAX_AGE_DAYS"] * 24 * 3600
     try:
         value = serializer.loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
@@ -206,7 +197,7 @@ def send_confirmation_mail(user_id: int) -> bool:
             "digest/bestaetigung_mail.txt",
             user=user,
             link=link,
-            days=setting("DIGEST_CONFIRM_MAX_AGE_DAYS", 7),
+            days=current_app.config["DIGEST_CONFIRM_MAX_AGE_DAYS"],
         )
         subject = _("Kommunalmatch: Bitte bestätigen Sie die wöchentliche E-Mail")
     send_message(build_message(formataddr((user.name, user.email)), subject, text))
@@ -384,7 +375,7 @@ def _claim(user_id: int, week: str) -> DigestDelivery | None:
     undelivered = existing.status == "undelivered"  # a new run after the retries ran out
     if not undelivered and (existing.status != "reserved" or existing.error is None):
         return None  # done, empty, failed, or in flight / outcome unknown: never a second copy
-    if not undelivered and existing.attempts >= setting("DIGEST_RETRY_MAX", 5) + 1:
+    if not undelivered and existing.attempts >= current_app.config["DIGEST_RETRY_MAX"] + 1:
         existing.status = "undelivered"
         db.session.commit()
         return None
@@ -466,7 +457,7 @@ def mark_stale_reservations(now: datetime | None = None) -> int:
     """Close rows stuck in `reserved` (worker crashed, retry lost): failed when the outcome is unknown
     (never resent), undelivered when the last attempt was refused (the next run of the week retries)."""
     now = now or utcnow()
-    limit = now - timedelta(minutes=setting("DIGEST_STALE_MINUTES", 180))
+    limit = now - timedelta(minutes=current_app.config["DIGEST_STALE_MINUTES"])
     rows = db.session.scalars(
         sa.select(DigestDelivery).where(
             DigestDelivery.status == "reserved", DigestDelivery.claimed_at < limit

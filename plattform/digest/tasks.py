@@ -6,6 +6,7 @@ import smtplib
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from flask import current_app
 
 from plattform.digest.services import (
     TransientMailError,
@@ -14,7 +15,6 @@ from plattform.digest.services import (
     mark_stale_reservations,
     recipient_ids,
     send_confirmation_mail,
-    setting,
 )
 
 
@@ -30,14 +30,14 @@ def send_weekly_digest(week: str | None = None) -> dict:
 @shared_task(bind=True, name="digest.send_one", ignore_result=False, max_retries=None)
 def send_digest(self, user_id: int, week: str) -> str:
     """Send one recipient's digest at most once; SMTP refusals retried with exponential backoff."""
-    max_retries = setting("DIGEST_RETRY_MAX", 5)
+    max_retries = current_app.config["DIGEST_RETRY_MAX"]
     try:
         return deliver_digest(user_id, week, final_attempt=self.request.retries >= max_retries)
     except TransientMailError as exc:
         countdown = get_exponential_backoff_interval(
-            factor=setting("DIGEST_RETRY_BACKOFF", 60),
+            factor=current_app.config["DIGEST_RETRY_BACKOFF"],
             retries=self.request.retries,
-            maximum=setting("DIGEST_RETRY_BACKOFF_MAX", 3600),
+            maximum=current_app.config["DIGEST_RETRY_BACKOFF_MAX"],
             full_jitter=True,
         )
         raise self.retry(exc=exc, countdown=countdown, max_retries=max_retries) from exc

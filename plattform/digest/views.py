@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from plattform.core.ratelimit import MAIL_ACTION_LIMIT, account_or_address
+from plattform.core.tasks import enqueue
 from plattform.digest import bp
 from plattform.digest.consent import CURRENT_CONSENT_VERSION, consent_text
 from plattform.digest.forms import ButtonForm, ConsentForm
@@ -32,14 +33,8 @@ log = logging.getLogger(__name__)
 
 def _queue_confirmation(user_id: int) -> None:
     """Hand the opt-in mail to the worker; with the broker down, send it directly (the order is saved)."""
-    try:
-        send_confirmation.delay(user_id)
-    except Exception:  # kombu OperationalError, redis ConnectionError: the broker is unreachable
-        log.warning("Broker nicht erreichbar; sende die Bestätigung direkt (broker down, sending inline)")
-        try:
-            send_confirmation_mail(user_id)
-        except OSError:  # smtplib errors are OSErrors; the user can ask for the link again
-            log.exception("Bestätigung an Konto %s nicht zugestellt (mail not delivered)", user_id)
+    # With the broker down the mail goes out directly; if that fails too, the user can ask again.
+    enqueue(send_confirmation, user_id, fallback=lambda: send_confirmation_mail(user_id))
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])

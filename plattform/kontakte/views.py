@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from plattform.accounts.permissions import acting_kommune_ids, can_act_for
 from plattform.core.actions import commit_action
 from plattform.core.navigation import register_nav
+from plattform.core.tasks import enqueue
 from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
@@ -61,10 +62,7 @@ def _queue_notice(request_id: int, event: str) -> None:
     """Hand the e-mail to the worker; a broken queue must not undo the request that was saved."""
     from plattform.kontakte.tasks import notify_task
 
-    try:
-        notify_task.delay(request_id, event)
-    except Exception:  # the request is stored; the notice is best effort
-        log.exception("Benachrichtigung nicht eingereiht / notice not queued: request %s", request_id)
+    enqueue(notify_task, request_id, event)  # the request is stored; the notice is best effort
 
 
 def _has_membership() -> bool:

@@ -5,7 +5,6 @@ Rows in, matching.netzwerk / matching.projekte, plain data out; the views only r
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
 
+from matching.geo import haversine_km
 from matching.netzwerk import (
     Coverage,
     NetworkAnalysis,
@@ -27,9 +27,11 @@ from matching.netzwerk import (
     graph_to_json,
     suggest_outside_partners,
 )
-from matching.projekte import DuplicationEntry, duplication_report, haversine_km
+from matching.projekte import DuplicationEntry, duplication_report
 from matching.vocabulary import TOPIC_LABELS_DE
-from plattform.core.text import append_text_row, csv_cell
+from plattform.core import formatting
+from plattform.core.exports import csv_bytes
+from plattform.core.text import append_text_row
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.models import Partnership
@@ -313,13 +315,8 @@ def coverage_rows(view: CoverageView) -> list[dict]:
 
 
 def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
-    """CSV with a header row, UTF-8 with BOM so Excel shows umlauts, comma-separated."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: "" if row.get(c) is None else csv_cell(row[c]) for c in columns})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """CSV in the platform's one dialect (plattform.core.exports: ';', UTF-8 with BOM, CR LF)."""
+    return csv_bytes(rows, columns)
 
 
 def to_xlsx(sheets: list[tuple[str, tuple[str, ...], list[dict]]]) -> bytes:
@@ -354,4 +351,4 @@ def graphml(view: GraphView) -> bytes:
 def density_percent(analysis: NetworkAnalysis) -> str:
     """Density as a German percentage ("13,3 %")."""
     value = 0.0 if math.isnan(analysis.density) else analysis.density * 100
-    return f"{value:.1f} %".replace(".", ",")
+    return f"{formatting.decimal(value, 1)} %"

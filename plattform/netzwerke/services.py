@@ -20,6 +20,7 @@ from plattform.accounts.models import KommuneMembership, User
 from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
 from plattform.extensions import db
+from plattform.i18n import N_
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.models import (
@@ -29,8 +30,7 @@ from plattform.netzwerke.models import (
     NetzwerkKoordination,
     NetzwerkMitglied,
 )
-from plattform.profile.formats import read_profiles
-from plattform.profile.services import import_profiles
+from plattform.profile.bulk import import_profile_file
 
 
 class NetzwerkError(ValueError):
@@ -352,30 +352,19 @@ def remove_member(netzwerk: Netzwerk, kommune_id: int) -> Kommune:
     return kommune
 
 
-def import_member_profiles(netzwerk: Netzwerk, path: str | Path) -> int:
+def import_member_profiles(netzwerk: Netzwerk, path: str | Path, *, display_name: str | None = None):
     """Import profiles from a spreadsheet/JSON file, all or nothing, only for the network's members.
 
-    Raises ProfileImportError (bad file: names line and field) or NetzwerkError (an AGS that is not a
-    member) before anything is written.
+    Raises ProfileImportError listing every bad record and every Kommune that is not a member before
+    anything is written; returns the ImportResult (the caller commits).
     """
-    profiles = read_profiles(path)
-    if not profiles:
-        raise NetzwerkError(_("Die Datei enthält keine Profile."))
-    members = {m.kommune.ags for m in netzwerk.mitglieder}
-    for number, data in enumerate(profiles, start=1):
-        if data.ags not in members:
-            known = get_by_ags(data.ags)
-            who = f"{known.name} ({data.ags})" if known is not None else f"AGS {data.ags}"
-            raise NetzwerkError(
-                _(
-                    "%(file)s, Datensatz %(num)d: %(who)s ist nicht Mitglied dieses Netzwerks. "
-                    "Es wurde nichts importiert.",
-                    file=Path(path).name,
-                    num=number,
-                    who=who,
-                )
-            )
-    return import_profiles(profiles)
+    members = {m.kommune_id for m in netzwerk.mitglieder}
+    return import_profile_file(
+        path,
+        display_name=display_name,
+        may_edit=members.__contains__,
+        refusal=N_("%(name)s (%(ags)s) ist nicht Mitglied dieses Netzwerks."),
+    )
 
 
 # --- mail ----------------------------------------------------------------------------------------

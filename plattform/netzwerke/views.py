@@ -23,6 +23,7 @@ from plattform.accounts.permissions import (
 from plattform.accounts.services import get_user_by_email
 from plattform.core import audit
 from plattform.core.actions import commit_action
+from plattform.core.exports import CSV_MIMETYPE, download
 from plattform.core.ratelimit import INVITATION_LIMIT, account_or_address
 from plattform.core.tasks import enqueue
 from plattform.extensions import db, limiter
@@ -65,7 +66,6 @@ from plattform.netzwerke.services import (
 )
 from plattform.netzwerke.tasks import send_invitation
 from plattform.profile.formats import FORMATS, ProfileImportError
-from plattform.profile.services import UnknownKommuneError
 from plattform.profile.uploads import check_upload, upload_limit_mb
 from plattform.projekte.forms import KommuneChoiceForm
 from plattform.projekte.models import ProjectProposal
@@ -277,19 +277,18 @@ def profil_import(netzwerk_id: int):
                 path = Path(tmp) / name
                 path.write_bytes(checked.content)
                 try:
-                    count = import_member_profiles(netzwerk, path)
-                except (ProfileImportError, NetzwerkError, UnknownKommuneError) as exc:
+                    result = import_member_profiles(netzwerk, path, display_name=checked.name)
+                except ProfileImportError as exc:
                     db.session.rollback()
-                    message = str(exc)
-                    if "nichts" not in message:
-                        message += " " + _("Es wurde nichts importiert.")
-                    form.datei.errors = [message]
+                    form.datei.errors = [exc.text(_), _("Es wurde nichts importiert.")]
                 else:
                     audit.record(
-                        "profile.imported", target=netzwerk, details={"datei": name, "anzahl": count}
+                        "profile.imported",
+                        target=netzwerk,
+                        details={"datei": name, "anzahl": result.written},
                     )
                     db.session.commit()
-                    flash(_("%(count)d Profile importiert.", count=count), "success")
+                    flash(result.summary(_), "success")
                     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
         netzwerk = get_netzwerk(netzwerk_id)
     return _render_detail(netzwerk, import_form=form, status=422)
@@ -394,9 +393,7 @@ def _record_export(netzwerk, what: str) -> None:
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return download(data, filename, mimetype)
 
 
 @bp.get("/<int:netzwerk_id>/export/mitglieder.csv")
@@ -406,7 +403,7 @@ def export_mitglieder_csv(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     _record_export(netzwerk, "mitglieder_csv")
     data = to_csv(member_rows(network_graph(netzwerk)), MEMBER_COLUMNS)
-    return _download(data, f"netzwerk-{netzwerk.id}-mitglieder.csv", "text/csv; charset=utf-8")
+    return _download(data, f"netzwerk-{netzwerk.id}-mitglieder.csv", CSV_MIMETYPE)
 
 
 @bp.get("/<int:netzwerk_id>/export/themen.csv")
@@ -416,7 +413,7 @@ def export_themen_csv(netzwerk_id: int):
     netzwerk = _coordinated_or_403(netzwerk_id)
     _record_export(netzwerk, "themen_csv")
     data = to_csv(coverage_rows(network_coverage(netzwerk)), COVERAGE_COLUMNS)
-    return _download(data, f"netzwerk-{netzwerk.id}-themen.csv", "text/csv; charset=utf-8")
+    return _download(data, f"netzwerk-{netzwerk.id}-themen.csv", CSV_MIMETYPE)
 
 
 @bp.get("/<int:netzwerk_id>/export/netzwerk.xlsx")

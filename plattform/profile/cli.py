@@ -9,8 +9,9 @@ import click
 
 from plattform.extensions import db
 from plattform.profile import bp
+from plattform.profile.bulk import import_profile_file
 from plattform.profile.formats import ProfileImportError
-from plattform.profile.services import export_profile_file, import_profile_file
+from plattform.profile.services import export_profile_file
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +19,22 @@ log = logging.getLogger(__name__)
 @bp.cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path: str) -> None:
-    """Import profiles from JSON, JSON Lines, CSV or XLSX; all-or-nothing."""
+    """Import profiles from JSON, JSON Lines, CSV or XLSX; all-or-nothing, every error listed."""
     started = time.perf_counter()
     try:
-        count = import_profile_file(path)
+        result = import_profile_file(path)
+        db.session.commit()
     except ProfileImportError as exc:
         db.session.rollback()
         raise click.ClickException(f"Import abgebrochen, nichts wurde geändert. {exc}") from None
-    log.info("Profile importiert / profiles imported: %s in %.2f s", count, time.perf_counter() - started)
-    click.echo(f"{count} Profile importiert.")
+    log.info(
+        "Profile importiert / profiles imported: %s in %.2f s", result.total, time.perf_counter() - started
+    )
+    click.echo(
+        f"{result.total} Profile importiert: {len(result.new)} neu, {len(result.changed)} geändert"
+        f" (davon {len(result.from_demo)} bisher Demodaten), {len(result.unchanged)} unverändert"
+        + (f", {len(result.skipped)} leere Zeilen übersprungen." if result.skipped else ".")
+    )
 
 
 @bp.cli.command("export")

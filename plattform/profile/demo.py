@@ -19,8 +19,8 @@ from plattform.extensions import db
 from plattform.kommunen.gvisys import read_gv_isys
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import DEMO_REGION_PATH, matchable_filter
+from plattform.profile.bulk import import_profiles
 from plattform.profile.models import Profile
-from plattform.profile.services import import_profiles
 
 DEMO_SEED = 2020  # the study's year; any fixed number keeps the demo repeatable
 KREUZAU = "05358028"

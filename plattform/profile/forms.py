@@ -1,8 +1,8 @@
 """Forms of the profile domain: type test, profile editor, spreadsheet upload.
 
-The forms only carry values and CSRF; what is valid is decided by ``matching.typology`` and
-``matching.profiles.parse_profile`` (the same rules as the bulk import), and the views put their
-German messages next to the field they name.
+The forms only carry values and CSRF; what is valid is decided by ``matching.typology`` and the
+profile model ``matching.profiles`` (the same rules as the API and the bulk import), and the views put
+its messages next to the field they name.
 """
 
 from __future__ import annotations
@@ -24,19 +24,9 @@ except ImportError:  # pragma: no cover - WTForms 3.1/3.2
         return (value, label)
 
 
-from matching.profiles import MAX_PROJECTS
+from matching.profiles import CHOICE_LABELS_DE, FIELD_LABELS_DE, MAX_PROJECTS
 from matching.typology import MAX_GOALS
-from matching.vocabulary import (
-    GOAL_LABELS_DE,
-    GOALS,
-    HANDLUNGSFELD_LABELS_DE,
-    HANDLUNGSFELDER,
-    OPEN_FOR,
-    OPEN_FOR_LABELS_DE,
-    PROJECT_STATUSES,
-    TOPIC_LABELS_DE,
-    TOPIC_SLUGS,
-)
+from matching.vocabulary import GOAL_LABELS_DE, GOALS, PROJECT_STATUSES, TOPIC_LABELS_DE, TOPIC_SLUGS
 
 GOAL_FIELD_LABELS = (_l("Wichtigstes Ziel"), _l("Zweitwichtigstes Ziel"), _l("Drittwichtigstes Ziel"))
 GOAL_FIELDS: tuple[str, ...] = tuple(f"ziel_{i}" for i in range(1, MAX_GOALS + 1))
@@ -133,19 +123,36 @@ class ProjectForm(Form):
 
 
 class ProfileEditorForm(FlaskForm):
-    """The whole profile on one page: strengths and needs per topic, fields, openness, reach, projects."""
+    """The whole profile on one page: strengths and needs per topic, the simple fields, projects.
 
-    handlungsfelder = MultiCheckboxField(
-        _l("Handlungsfelder"),
-        choices=[_Choice(s, HANDLUNGSFELD_LABELS_DE[s]) for s in HANDLUNGSFELDER],
-        validate_choice=False,
-    )
-    offen_fuer = MultiCheckboxField(
-        _l("Offen für"), choices=[_Choice(s, OPEN_FOR_LABELS_DE[s]) for s in OPEN_FOR], validate_choice=False
-    )
-    reichweite_km = StringField(_l("Reichweite in km"))
+    The simple fields (every stored column of the profile model but the type test's goals) are made
+    from the model: a field with choice labels in ``CHOICE_LABELS_DE`` becomes a group of checkboxes,
+    any other a text input; the label is ``FIELD_LABELS_DE``. What is valid decides the model.
+    """
+
     # The rows the profile may hold plus the editor's blank ones; more are counted, not read.
     projekte = BoundedFieldList(FormField(ProjectForm), min_entries=0, max_entries=MAX_PROJECTS + 2)
+
+
+def simple_fields() -> tuple[str, ...]:
+    """The profile fields the editor shows as one form field each (in the model's order)."""
+    from plattform.profile.services import column_fields
+
+    return tuple(name for name in column_fields() if name != "ziele")
+
+
+def _simple_field(name: str):
+    label = _l(FIELD_LABELS_DE.get(name, name))
+    choices = CHOICE_LABELS_DE.get(name)
+    if choices is not None:
+        return MultiCheckboxField(
+            label, choices=[_Choice(s, text) for s, text in choices.items()], validate_choice=False
+        )
+    return StringField(label)
+
+
+for _name in simple_fields():
+    setattr(ProfileEditorForm, _name, _simple_field(_name))
 
 
 def _strength_choices() -> list[tuple[str, str]]:

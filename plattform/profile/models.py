@@ -81,3 +81,26 @@ class ProfileProject(db.Model):
     link: Mapped[str | None] = mapped_column(sa.String(500))
 
     profile: Mapped[Profile] = relationship(back_populates="projects")
+
+
+class ProfileImport(db.Model):
+    """An uploaded profile file being imported by the worker, with its progress and its outcome.
+
+    The file itself is kept in the row (workers may run on other machines) and dropped when done.
+    """
+
+    __tablename__ = "profile_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # wartet → laeuft → fertig | fehler
+    status: Mapped[str] = mapped_column(sa.String(20), default="wartet")
+    phase: Mapped[str | None] = mapped_column(sa.String(20))  # lesen, pruefen, schreiben
+    total: Mapped[int | None]
+    done: Mapped[int | None]
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+    issues: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -19,8 +19,6 @@ from flask_babel import gettext as _
 
 from plattform.profile.formats import FORMATS, MAX_XLSX_UNPACKED_BYTES
 
-# A profile file of 11,000 Kommunen in XLSX is about 2 MB; 5 MB leaves room without inviting abuse.
-DEFAULT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x7fELF", b"MZ", b"\x1f\x8b")
 
 
@@ -35,7 +33,7 @@ class CheckedUpload:
 
 def upload_limit() -> int:
     """Bytes one profile file may have (config PROFILE_UPLOAD_MAX_BYTES)."""
-    return int(current_app.config.get("PROFILE_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
+    return int(current_app.config["PROFILE_UPLOAD_MAX_BYTES"])
 
 
 def upload_limit_mb() -> str:

@@ -4,23 +4,18 @@ and the spreadsheet upload and export for coordinators."""
 from __future__ import annotations
 
 import io
-import tempfile
+import json
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matching.coldstart import estimate_profile
-from matching.profiles import (
-    DEFAULT_REICHWEITE_KM,
-    MAX_PROJECTS,
-    ProfileData,
-    ProfileFormatError,
-    parse_profile,
-)
+from matching.profiles import MAX_PROJECTS, ProfileData, ProfileFormatError, parse_profile, profile_to_dict
 from matching.taxonomy import (
     DEFINING_GOALS,
     PERSONA_CAN_TEACH,
@@ -35,7 +30,6 @@ from matching.typology import TypeResult, TypeTestError, classify, validate_rank
 from matching.vocabulary import (
     GOAL_LABELS_DE,
     HANDLUNGSFELD_LABELS_DE,
-    OPEN_FOR,
     OPEN_FOR_LABELS_DE,
     TOPIC_GROUPS,
     TOPIC_LABELS_DE,
@@ -50,15 +44,15 @@ from plattform.accounts.permissions import (
     recent_login_required,
 )
 from plattform.core import audit
-from plattform.core.forms import parse_form_int
+from plattform.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from plattform.core.navigation import register_nav
-from plattform.core.routing import MAX_ID
+from plattform.core.tasks import enqueue
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
 from plattform.kommunen.services import KREIS_KINDS_MATCHABLE, get_by_ags
 from plattform.profile import bp
-from plattform.profile.formats import FORMATS, ProfileImportError, write_template_xlsx
+from plattform.profile.formats import FORMATS, ProfileImportError, profiles_csv, write_template_xlsx
 from plattform.profile.forms import (
     GOAL_FIELDS,
     NEED_WORDS,
@@ -68,24 +62,39 @@ from plattform.profile.forms import (
     TypeTestForm,
     UploadForm,
     need_field_name,
+    simple_fields,
     strength_field_name,
+)
+from plattform.profile.jobs import (
+    create_job,
+    get_job,
+    import_upload,
+    inline_limit,
+    job_issues,
+    job_result,
+    record_finished,
 )
 from plattform.profile.models import Profile
 from plattform.profile.services import (
     apply_type_test,
-    export_profile_file,
+    field_defaults,
     get_profile,
-    import_profile_file,
+    profile_to_data,
     profile_type_label,
+    profiles_for_export,
     save_profile,
+    template_rows,
 )
+from plattform.profile.tasks import run_import_task
 from plattform.profile.uploads import check_upload, upload_limit_mb
 
 # Blank project rows the editor offers below the existing ones ("add more by saving").
 BLANK_PROJECT_ROWS = 2
 EXPORT_FORMATS = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": CSV_MIMETYPE,
+    "xlsx": XLSX_MIMETYPE,
+    "json": "application/json",
+    "jsonl": "application/jsonl; charset=utf-8",
 }
 
 
@@ -296,88 +305,81 @@ def ergebnis():
 
 
 def _initial_editor_data(profile: Profile | None) -> dict:
-    """Values to pre-fill: the stored (or estimated) profile, else sensible defaults."""
-    data: dict = {
-        "handlungsfelder": [],
-        "offen_fuer": list(OPEN_FOR),
-        "reichweite_km": str(DEFAULT_REICHWEITE_KM),
-        "projekte": [],
-    }
+    """Values to pre-fill: the stored (or estimated) profile, else the model's defaults."""
+    data = profile_to_data(profile) if profile is not None else None
+    values: dict = {}
+    for name in simple_fields():
+        value = getattr(data, name) if data is not None else field_defaults()[name]
+        values[name] = list(value) if isinstance(value, tuple) else str(value)
     if profile is not None:
-        data["handlungsfelder"] = list(profile.handlungsfelder or [])
-        data["offen_fuer"] = list(profile.offen_fuer or [])
-        data["reichweite_km"] = str(profile.reichweite_km)
         for topic in profile.topics:
-            data[strength_field_name(topic.thema)] = str(topic.staerke or 0)
-            data[need_field_name(topic.thema)] = str(topic.bedarf or 0)
-        data["projekte"] = [
-            {"thema": p.thema, "titel": p.titel, "status": p.status, "link": p.link or ""}
-            for p in profile.projects
-        ]
-    data["projekte"] += [{"thema": "", "titel": "", "status": "geplant", "link": ""}] * BLANK_PROJECT_ROWS
-    return data
+            values[strength_field_name(topic.thema)] = str(topic.staerke or 0)
+            values[need_field_name(topic.thema)] = str(topic.bedarf or 0)
+    values["projekte"] = [
+        {"thema": p.thema, "titel": p.titel, "status": p.status, "link": p.link or ""}
+        for p in (data.projekte if data is not None else ())
+    ]
+    values["projekte"] += [{"thema": "", "titel": "", "status": "geplant", "link": ""}] * BLANK_PROJECT_ROWS
+    return values
 
 
-def _level_value(raw: str | None):
-    """'' and '0' mean 'not set'; digits become ints; anything else goes to the validator as it is."""
+def _typed(raw: str | None):
+    """A form value as the model reads it: '' means not set, ASCII digits a number, the rest as typed."""
     raw = (raw or "").strip()
-    if raw in ("", "0"):
-        return None
-    number = parse_form_int(raw, minimum=0, maximum=MAX_ID)
-    if number == 0:
-        return None
-    return raw if number is None else number
-
-
-def _reach_value(raw: str | None):
-    """The reach field as a number ('60', '60,5'); empty means the default, junk goes to the validator."""
-    raw = (raw or "").strip().removesuffix("km").strip()
-    if not raw:
-        return DEFAULT_REICHWEITE_KM
-    try:
+    if raw.isascii() and raw.isdigit():
         return int(raw)
-    except ValueError:
+    if raw.isascii():
         try:
             return float(raw.replace(",", "."))
         except ValueError:
-            return raw
+            pass
+    return raw
+
+
+def _level_value(raw: str | None):
+    """'' and '0' mean 'not set'."""
+    value = _typed(raw)
+    return None if value in ("", 0) else value
+
+
+def _simple_value(name: str, field):
+    """A simple field's value for the model: a list for checkboxes, a number or the text otherwise."""
+    if isinstance(field.data, list):
+        return list(field.data)
+    value = _typed(field.data)
+    if name == "reichweite_km" and isinstance(value, str):
+        value = _typed(value.removesuffix("km"))
+    return value
 
 
 def editor_to_profile(
     form: ProfileEditorForm, kommune: Kommune, ziele: tuple[str, ...]
 ) -> ProfileData | None:
-    """Validate the editor with parse_profile, field by field, so every error lands next to its field.
+    """Validate the editor with the profile model in one pass; every issue lands next to its field.
 
     Returns the profile, or None after setting ``errors`` on each offending field.
     """
-    ags = kommune.ags
     failed = []
 
-    def check(field, piece: dict) -> bool:
-        try:
-            parse_profile({"ags": ags, **piece}, record=ags)
-        except ProfileFormatError as exc:
-            field.errors = [exc.message_de]
+    def fail(field, message: str) -> None:
+        field.errors = [*field.errors, message] if field.errors else [message]
+        if field not in failed:
             failed.append(field)
-            return False
-        return True
 
-    staerken: dict = {}
-    bedarfe: dict = {}
+    obj: dict = {"ags": kommune.ags, "ziele": list(ziele), "staerken": {}, "bedarfe": {}}
     for topic in TOPICS:
-        for name, key, dest in (
-            (strength_field_name(topic.slug), "staerken", staerken),
-            (need_field_name(topic.slug), "bedarfe", bedarfe),
+        for name, key in (
+            (strength_field_name(topic.slug), "staerken"),
+            (need_field_name(topic.slug), "bedarfe"),
         ):
             value = _level_value(form[name].data)
-            if value is not None and check(form[name], {key: {topic.slug: value}}):
-                dest[topic.slug] = value
-    felder = list(form.handlungsfelder.data or [])
-    check(form.handlungsfelder, {"handlungsfelder": felder})
-    offen = list(form.offen_fuer.data or [])
-    check(form.offen_fuer, {"offen_fuer": offen})
-    reach = _reach_value(form.reichweite_km.data)
-    check(form.reichweite_km, {"reichweite_km": reach})
+            if value is not None:
+                obj[key][topic.slug] = value
+    for name in simple_fields():
+        value = _simple_value(name, form[name])
+        if value != "":
+            obj[name] = value
+    rows = []
     projekte = []
     if form.projekte.overflow:
         form.projekte.errors = [
@@ -393,44 +395,45 @@ def editor_to_profile(
         row = entry.form
         if row.entfernen.data:
             continue
-        thema = (row.thema.data or "").strip()
-        titel = (row.titel.data or "").strip()
-        link = (row.link.data or "").strip()
-        if not (thema or titel or link):
+        item = {k: (row[k].data or "").strip() for k in ("thema", "titel", "status", "link")}
+        if not (item["thema"] or item["titel"] or item["link"]):
             continue  # a blank row
-        if not thema:
-            row.thema.errors = [_("Bitte ein Thema für dieses Projekt wählen.")]
-            failed.append(row.thema)
+        if not item["thema"]:
+            fail(row.thema, _("Bitte ein Thema für dieses Projekt wählen."))
             continue
-        item = {"thema": thema, "status": (row.status.data or "").strip(), "titel": titel, "link": link}
-        try:
-            parse_profile({"ags": ags, "projekte": [item]}, record=ags)
-        except ProfileFormatError as exc:
-            sub = exc.field.rsplit(".", 1)[-1]
-            target = row[sub] if sub in ("thema", "status", "titel", "link") else row.thema
-            target.errors = [exc.message_de]
-            failed.append(target)
-            continue
+        rows.append(row)
         projekte.append(item)
     if len(projekte) > MAX_PROJECTS and not form.projekte.overflow:
         form.projekte.errors = [
             _("Höchstens %(max)d Projekte passen in ein Profil.", max=MAX_PROJECTS),
         ]
         failed.append(form.projekte)
+    obj["projekte"] = projekte
+    try:
+        data = parse_profile(obj, record=kommune.ags)
+    except ProfileFormatError as exc:
+        for issue in exc.issues:
+            fail(_editor_field(form, rows, issue.loc), issue.message(_))
+        data = None
     form.failed_fields = failed
-    if failed:
-        return None
-    obj = {
-        "ags": ags,
-        "ziele": list(ziele),
-        "handlungsfelder": felder,
-        "staerken": staerken,
-        "bedarfe": bedarfe,
-        "projekte": projekte,
-        "offen_fuer": offen,
-        "reichweite_km": reach,
-    }
-    return parse_profile(obj, record=ags)
+    return None if failed else data
+
+
+def _editor_field(form: ProfileEditorForm, rows: list, loc: tuple):
+    """The form field an issue of the model belongs to."""
+    head = loc[0] if loc else None
+    if head in ("staerken", "bedarfe") and len(loc) > 1:
+        slug = str(loc[1])
+        name = strength_field_name(slug) if head == "staerken" else need_field_name(slug)
+        if name in form:
+            return form[name]
+    if head == "projekte" and rows:
+        row = rows[loc[1]] if len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(rows) else rows[-1]
+        key = loc[2] if len(loc) > 2 and loc[2] in ("thema", "status", "titel", "link") else "thema"
+        return row[key]
+    if head in simple_fields():
+        return form[head]
+    return form.csrf_token  # goals and the key come from elsewhere; shown in the summary
 
 
 def _topic_groups() -> list[tuple[str, list]]:
@@ -534,78 +537,132 @@ register_kommune_section("profile/section.html", profile_section, 20)
 # --------------------------------------------------------------------------- bulk upload and export
 
 
+def _render_import(form: UploadForm, status: int = 200, errors: ProfileImportError | None = None):
+    return (
+        render_template(
+            "profile/import.html",
+            form=form,
+            formats=FORMATS,
+            max_mb=upload_limit_mb(),
+            errors=errors,
+            gettext=_,
+        ),
+        status,
+    )
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():
-    """Upload a profile spreadsheet (only Kommunen the uploader may edit); links to template and export."""
+    """Upload a profile file (only Kommunen the uploader may edit); large files go through the worker."""
     if not _is_coordinator(current_user):
         abort(403)
     form = UploadForm()
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        checked = check_upload(form.datei.data)
-        if isinstance(checked, str):
-            form.datei.errors = [checked]
-            status = 422
-        else:
-            name, ext, content = checked.name, checked.ext, checked.content
-            allowed = _editable_ids(current_user)
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{ext}"
-                path.write_bytes(content)
-                try:
-                    count = import_profile_file(
-                        path,
-                        display_name=name,
-                        may_edit=None if allowed is None else (lambda k: k.id in allowed),
-                    )
-                except ProfileImportError as exc:
-                    db.session.rollback()
-                    form.datei.errors = [_("Nichts wurde importiert. %(error)s", error=str(exc))]
-                    status = 422
-                else:
-                    audit.record("profile.imported", details={"datei": name, "anzahl": count})
-                    db.session.commit()
-                    flash(_("%(count)s Profile aus %(name)s importiert.", count=count, name=name), "success")
-                    return redirect(url_for(".import_page"))
-    return render_template(
-        "profile/import.html", form=form, formats=FORMATS, max_mb=upload_limit_mb()
-    ), status
+    if request.method == "GET":
+        return _render_import(form)
+    if not form.validate_on_submit():
+        abort(400)
+    checked = check_upload(form.datei.data)
+    if isinstance(checked, str):
+        form.datei.errors = [checked]
+        return _render_import(form, 422)
+    allowed = _editable_ids(current_user)
+    ids = None if allowed is None else sorted(allowed)
+    if len(checked.content) > inline_limit():
+        job = create_job(current_user.id, checked.name, checked.content)
+        db.session.commit()
+        if enqueue(run_import_task, job.id, ids):
+            return redirect(url_for(".import_job", job_id=job.id), 303)
+        db.session.delete(job)  # no broker: here and now instead
+        db.session.commit()
+    try:
+        result = import_upload(current_user.id, checked.name, checked.content, ids)
+    except ProfileImportError as exc:
+        db.session.rollback()
+        return _render_failed(exc)
+    job = record_finished(current_user.id, checked.name, result)
+    db.session.commit()
+    return redirect(url_for(".import_job", job_id=job.id), 303)
+
+
+def _render_failed(errors: ProfileImportError):
+    """The import page again, with every problem of the file."""
+    form = UploadForm()
+    form.datei.errors = [
+        ngettext(
+            "Nichts wurde importiert: die Datei hat %(num)d Fehler (Liste oben).",
+            "Nichts wurde importiert: die Datei hat %(num)d Fehler (Liste oben).",
+            errors.count,
+        )
+    ]
+    return _render_import(form, 422, errors)
+
+
+@bp.get("/import/<int:job_id>")
+@login_required
+def import_job(job_id: int):
+    """The outcome of an import: what changed (new, changed, unchanged, from demo data), or every error;
+    while the worker imports, its progress."""
+    job = get_job(job_id, current_user.id)
+    if job is None:
+        abort(404)
+    if job.status == "fehler":
+        return _render_failed(job_issues(job))
+    return render_template("profile/import_ergebnis.html", job=job, result=job_result(job), gettext=_)
+
+
+@bp.get("/import/<int:job_id>/stand.json")
+@login_required
+def import_job_status(job_id: int):
+    """The progress of an import as JSON (the result page polls it while the worker runs)."""
+    job = get_job(job_id, current_user.id)
+    if job is None:
+        abort(404)
+    return jsonify({"status": job.status, "phase": job.phase, "done": job.done, "total": job.total})
 
 
 @bp.get("/vorlage.xlsx")
 def vorlage():
-    """The empty Excel template with help row and slug lists (public: coordinators pass it on)."""
+    """The Excel template; for a coordinator prefilled with their Kommunen (AGS, name, current values)."""
+    rows = []
+    if current_user.is_authenticated and not current_user.is_admin:
+        ids = coordinated_kommune_ids(current_user) | acting_kommune_ids(current_user)
+        if ids:
+            kommunen = db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids))).all()
+            rows = template_rows(k for k in kommunen if _is_matchable(k))
     buffer = io.BytesIO()
-    write_template_xlsx(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        mimetype=EXPORT_FORMATS["xlsx"],
-        as_attachment=True,
-        download_name="kommunalmatch-profilvorlage.xlsx",
-    )
+    write_template_xlsx(buffer, rows)
+    response = download(buffer.getvalue(), "kommunalmatch-profilvorlage.xlsx", XLSX_MIMETYPE)
+    if rows:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/export.<fmt>")
 @recent_login_required()
 def export(fmt: str):
-    """Download the profiles the user may edit (administrators: all) as CSV or XLSX."""
+    """Download the profiles the user may edit (administrators: all) as CSV, XLSX, JSON or JSON Lines."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
     if not _is_coordinator(current_user):
         abort(403)
     audit.record("profile.exported", details={"format": fmt})
     db.session.commit()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"profile.{fmt}"
-        export_profile_file(path, _editable_ids(current_user))
-        content = path.read_bytes()
-    return send_file(
-        io.BytesIO(content),
-        mimetype=EXPORT_FORMATS[fmt],
-        as_attachment=True,
-        download_name=f"kommunalmatch-profile-{date.today().isoformat()}.{fmt}",
-    )
+    profiles = profiles_for_export(_editable_ids(current_user))
+    if fmt == "csv":
+        content = profiles_csv(profiles)
+    elif fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_template_xlsx(buffer, profiles)
+        content = buffer.getvalue()
+    elif fmt == "json":
+        content = (
+            json.dumps([profile_to_dict(p, with_name=True) for p in profiles], ensure_ascii=False, indent=2)
+            + "\n"
+        ).encode()
+    else:
+        content = "".join(
+            json.dumps(profile_to_dict(p, with_name=True), ensure_ascii=False) + "\n" for p in profiles
+        ).encode()
+    name = f"kommunalmatch-profile-{date.today().isoformat()}.{fmt}"
+    return download(content, name, EXPORT_FORMATS[fmt])

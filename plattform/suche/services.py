@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from matching.geo import EARTH_RADIUS_KM, haversine_km
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import matchable_filter
 from plattform.profile.models import Profile, ProfileTopic
-
-EARTH_RADIUS_KM = 6371.0088
 
 # Population bands after the BBSR's town types (Landgemeinde, Klein-, Mittel-, Großstadt).
 SIZE_BANDS: dict[str, tuple[int, int | None]] = {
@@ -79,14 +78,6 @@ class ResultPage:
     def has_next(self) -> bool:
         """Whether there is a page after this one."""
         return self.page < self.pages
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:

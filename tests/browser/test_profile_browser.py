@@ -116,3 +116,39 @@ def test_profile_pages_fit_a_phone_screen(browser, live_server, demo_region):
         overflow[path] = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     context.close()
     assert all(v <= 0 for v in overflow.values()), overflow
+
+
+def test_coordinator_uploads_a_spreadsheet_sees_every_error_then_what_changed(page, demo_region):
+    from tests.factories import MembershipFactory as Membership
+
+    coordinator = Membership(kommune=get_by_ags("05358"), role="koordination").user
+    db.session.commit()
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(coordinator.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Profile importieren").click()
+    assert_accessible(page)
+
+    bad = b"AGS;Ziel 1;staerke:fim\n05358028;effizienz;4\n05358004;frieden;2\n"
+    page.get_by_label("Datei mit Profilen").set_input_files(
+        files=[{"name": "mitglieder.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
+    page.get_by_role("button", name="Importieren").click()
+    errors = page.locator("#import-fehler")
+    assert "mitglieder.csv: 2 Fehler, nichts wurde importiert" in errors.inner_text()
+    assert errors.locator("li").count() == 2
+    assert "Zeile 3, Spalte B (Ziel 1)" in errors.inner_text()
+    assert_accessible(page)
+
+    good = b"AGS;Ziel 1;staerke:fim\n05358028;effizienz;3\n05358004;buergernaehe;2\n"
+    page.get_by_label("Datei mit Profilen").set_input_files(
+        files=[{"name": "mitglieder.csv", "mimeType": "text/csv", "buffer": good}]
+    )
+    page.get_by_role("button", name="Importieren").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Import von mitglieder.csv"
+    assert (
+        "Import abgeschlossen: 2 neu, 0 geändert, 0 unverändert." in page.get_by_role("status").inner_text()
+    )
+    assert page.get_by_text("Neu angelegt (2)").is_visible()
+    assert_accessible(page)

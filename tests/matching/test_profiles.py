@@ -67,7 +67,7 @@ def test_error_message_format():
     with pytest.raises(ProfileFormatError) as info:
         parse_profile(_with(staerken={"fim": 4}), record=3)
     err = info.value
-    assert str(err) == "Datensatz 3, Feld 'staerken.fim': Stufe 4 liegt nicht zwischen 1 und 3"
+    assert str(err) == "Datensatz 3, Feld 'staerken.fim': Stufe 4 liegt nicht zwischen 1 und 3."
     assert (err.record, err.field) == ("3", "staerken.fim")
     assert isinstance(err, ValueError)
 

@@ -170,6 +170,7 @@ def matrix(app):
         "digest_b": confirm_token(subscription_b),
         "abmelden_b": unsubscribe_token(member_b.id),
         "user_b": member_b.id,
+        "job_k": _finished_import(coordinator),
     }
     db.session.commit()
     seed_suggestions(b, [{"partner": c, "explanation_de": B_SUGGESTION, "distance_km": 18.0}])
@@ -181,6 +182,16 @@ def matrix(app):
         "admin": admin,
     }
     return Matrix(ids, users)
+
+
+def _finished_import(user) -> int:
+    """A finished profile import of this user (its result page is the user's alone)."""
+    from plattform.profile.models import ProfileImport
+
+    job = ProfileImport(user_id=user.id, file_name="m.csv", status="fertig", result={"new": []})
+    db.session.add(job)
+    db.session.flush()
+    return job.id
 
 
 L = "login"
@@ -226,6 +237,9 @@ CASES = [
     ("GET", "/profil/vorlage.xlsx", None, (200, 200, 200, 200, 200)),
     ("GET", "/profil/export.csv", None, (L, 403, 403, 200, 200)),
     ("GET", "/profil/export.pdf", None, (L, 404, 404, 404, 404)),
+    ("GET", "/profil/export.json", None, (L, 403, 403, 200, 200)),
+    ("GET", "/profil/import/{job_k}", None, (L, 404, 404, 200, 404)),
+    ("GET", "/profil/import/{job_k}/stand.json", None, (L, 404, 404, 200, 404)),
     # --- projekte: reads
     ("GET", "/projekte/", None, (200, 200, 200, 200, 200)),
     ("GET", "/projekte/{p_b}", None, (200, 200, 200, 200, 200)),
@@ -512,7 +526,7 @@ def test_matrix_covers_every_route_of_the_covered_blueprints(app):
     }
     adapter = app.url_map.bind("localhost")
     sample = dict.fromkeys(("a_id", "b_id", "c_id", "d_id", "req_ab", "req_cb", "n1", "n2"), 1)
-    sample |= dict.fromkeys(("inv_b", "inv_n2", "p_a", "p_b", "p_b2", "p_b3", "vor_b", "user_b"), 1)
+    sample |= dict.fromkeys(("inv_b", "inv_n2", "p_a", "p_b", "p_b2", "p_b3", "vor_b", "user_b", "job_k"), 1)
     sample |= dict.fromkeys(("a_ags", "b_ags", "d_ags", "e_ags"), "05999001")
     sample |= dict.fromkeys(("tok_b", "digest_b", "abmelden_b"), "token")
     rows = [(method, _fill(url, sample)) for method, url, _data, _expected in CASES]

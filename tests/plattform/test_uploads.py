@@ -86,7 +86,7 @@ TARGETS = ("profil", "netzwerk")
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_good_file_is_imported(admin_client, target):
     response = _post(admin_client, target, _xlsx(), "profile.xlsx")
-    assert response.status_code in (302, 303)
+    assert response.status_code in (302, 303), response.text
     assert _profiles() == 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from plattform.api.openapi import openapi_document
+from plattform.api.spec import openapi_document
 from tests.plattform.api.conftest import bearer, token_for
 
 
@@ -64,12 +64,12 @@ def test_validation_errors_are_422_with_german_field_messages(client, world):
     secret = token_for(world.officer_a, "schreiben")
     body = assert_problem(
         client.post(
-            "/api/v1/kontaktanfragen", json={"von": "05358028", "nachricht": 5}, headers=bearer(secret)
+            "/api/v1/kontaktanfragen", json={"from_kommune": "05358028", "message": 5}, headers=bearer(secret)
         ),
         422,
     )
-    assert {"field": "an", "message": "Pflichtfeld fehlt."} in body["errors"]
-    assert {"field": "nachricht", "message": "Falscher Datentyp."} in body["errors"]
+    assert {"field": "to_kommune", "message": "Pflichtfeld fehlt."} in body["errors"]
+    assert {"field": "message", "message": "Falscher Datentyp."} in body["errors"]
 
 
 def test_malformed_json_is_400_and_other_media_types_415(client, world):

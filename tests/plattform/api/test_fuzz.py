@@ -75,7 +75,7 @@ class Seeded:
 
     kreuzau_id: int
     ags_pool: list[str]
-    id_pool: list[int]
+    id_pools: dict[str, list[int]]  # per collection (path prefix): its real ids and one that is not
     headers: dict[str, dict]
 
 
@@ -100,11 +100,14 @@ def seeded(world):
     for kommune in (world.a, world.b, world.c):
         add_member(netzwerk, kommune)
     db.session.commit()
-    ids = [r.id for r in requests] + [p.id for p in projects] + [netzwerk.id, 999_999]
     return Seeded(
         kreuzau_id=world.a.id,
         ags_pool=[KREUZAU, KREUZAU, ALDENHOVEN, NIDEGGEN, KREIS_DUEREN, FOREIGN_AGS],
-        id_pool=sorted(set(ids)),
+        id_pools={
+            "/kontaktanfragen": [r.id for r in requests] + [999_999],
+            "/projekte": [p.id for p in projects] + [999_999],
+            "/netzwerke": [netzwerk.id, 999_999],
+        },
         headers={
             "anonym": {},
             "lesen": bearer(token_for(world.officer_a, "lesen")),
@@ -133,8 +136,8 @@ def _forbidden_reason(case, identity: str, kreuzau_id: int) -> str | None:
         return f"fremdes Profil {params.get('ags')}"
     if path == "/kommunen/{ags}/vorschlaege" and params.get("ags") != KREUZAU:
         return f"fremde Vorschläge {params.get('ags')}"
-    if path == "/kontaktanfragen" and method == "POST" and body.get("von") != KREUZAU:
-        return f"Anfrage im Namen von {body.get('von')}"
+    if path == "/kontaktanfragen" and method == "POST" and body.get("from_kommune") != KREUZAU:
+        return f"Anfrage im Namen von {body.get('from_kommune')}"
     if path == "/kontaktanfragen" and method == "GET" and query.get("kommune") not in (None, KREUZAU):
         return f"Anfragen von {query.get('kommune')}"
     if path.startswith("/kontaktanfragen/{id}"):
@@ -171,10 +174,10 @@ def _make_authorization_check(identity: str, kreuzau_id: int):
             assert not leaked, f"{case.method} {case.formatted_path} zeigt Daten von Aldenhoven: {leaked}"
             if case.path == "/kontaktanfragen" and case.method.upper() == "GET":
                 for item in response.json()["items"]:
-                    assert KREUZAU in (item["von"]["ags"], item["an"]["ags"]), item
+                    assert KREUZAU in (item["from_kommune"]["ags"], item["to_kommune"]["ags"]), item
             if case.path == "/netzwerke":
                 for item in response.json()["items"]:
-                    assert KREUZAU in {m["ags"] for m in item["mitglieder"]}, item
+                    assert KREUZAU in {m["ags"] for m in item["members"]}, item
         return None
 
     return authorization_holds
@@ -183,15 +186,22 @@ def _make_authorization_check(identity: str, kreuzau_id: int):
 # --- steering: valid cases sometimes use the real AGS and ids of the seeded data -------------------
 
 
-def _steer(case, ags: list[str], ident: int) -> None:
-    """Replace generated AGS and ids with real ones (only for valid cases: they stay valid)."""
+def _steer(case, ags: list[str], pick: int, pools: dict[str, list[int]]) -> None:
+    """Replace generated AGS and ids with real ones (only for valid cases: they stay valid); an id is
+    taken from the pool of the path's own collection."""
     if case.path_parameters:
         if "ags" in case.path_parameters:
             case.path_parameters["ags"] = ags[0]
         if "id" in case.path_parameters:
-            case.path_parameters["id"] = ident
+            pool = next(ids for prefix, ids in pools.items() if case.path.startswith(prefix))
+            case.path_parameters["id"] = pool[pick % len(pool)]
     if isinstance(case.body, dict):
-        for key, value in (("von", ags[1]), ("an", ags[2]), ("kommune", ags[1]), ("ags", ags[0])):
+        for key, value in (
+            ("from_kommune", ags[1]),
+            ("to_kommune", ags[2]),
+            ("kommune", ags[1]),
+            ("ags", ags[0]),
+        ):
             if key in case.body:
                 case.body[key] = value
     if case.query and "kommune" in case.query:
@@ -204,7 +214,7 @@ def _run_operation(operation, mode, headers, checks, seeded, examples, seen):
         strategy = st.tuples(
             strategy,
             st.lists(st.sampled_from(seeded.ags_pool), min_size=3, max_size=3),
-            st.sampled_from(seeded.id_pool),
+            st.integers(0, 11),
             st.integers(0, 3),
         )
 
@@ -219,9 +229,9 @@ def _run_operation(operation, mode, headers, checks, seeded, examples, seen):
     @given(drawn=strategy)
     def run(drawn):
         if mode == schemathesis.GenerationMode.POSITIVE:
-            case, ags, ident, steer = drawn
+            case, ags, pick, steer = drawn
             if steer:
-                _steer(case, ags, ident)
+                _steer(case, ags, pick, seeded.id_pools)
         else:
             case = drawn
         # A fresh context per request, as in production (the test's app context would share g and the

@@ -117,3 +117,77 @@ def test_problem_type_points_to_its_section_of_the_docs_page(client):
     body = assert_problem(client.get("/api/v1/kommunen?page=x"), 422)
     anchor = body["type"].split("#", 1)[1]
     assert f'id="{anchor}"' in client.get("/api/v1/docs").get_data(as_text=True)
+
+
+# --- one naming rule (docs/api.md) ------------------------------------------------------------------
+
+# The profile document keeps its German field names (the spreadsheets' exchange format).
+PROFILE_DOCUMENT = {"ProfileData", "ProjectEntry"}
+# English words the API's field names are made of, and the domain's own terms STYLE.md keeps German.
+_WORDS = """
+active analysis answered area at betweenness brokers by closed communities community components
+contacts coordinated created date de degree demo density description detail direction directory
+distance edges email errors estimated expires explanation facts field finished from gini has id
+instance is isolated items kind kinds km km2 label lat lead learns level links lon me members
+message n name needs network networks nodes outside page partners per phone population postcode
+priority profile projects q rank result reuse role run scope score short size source status target
+teachers teaches title to token topic topics total type uncovered updated urbanisation user weight
+with x y you
+"""
+ENGLISH = set(_WORDS.split())
+DOMAIN_TERMS = {"ags", "kommune", "kommunen", "kreis", "land", "gemeinden"}
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def _field_names(schema: dict):
+    if isinstance(schema, dict):
+        for name, prop in schema.get("properties", {}).items():
+            yield name
+            yield from _field_names(prop)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                yield from _field_names(schema[key])
+        for option in schema.get("anyOf", []):
+            yield from _field_names(option)
+
+
+def test_every_field_and_parameter_follows_the_naming_rule(document):
+    names = set()
+    for schema_name, schema in document["components"]["schemas"].items():
+        if schema_name not in PROFILE_DOCUMENT:
+            names |= {(schema_name, n) for n in _field_names(schema)}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method != "parameters":
+                names |= {(f"{method} {path}", p["name"]) for p in op.get("parameters", [])}
+    assert len(names) > 100
+    broken = sorted(
+        (where, name)
+        for where, name in names
+        if not SNAKE.match(name) or any(w not in ENGLISH | DOMAIN_TERMS for w in name.split("_"))
+    )
+    assert broken == []
+
+
+def test_the_naming_walk_catches_a_german_field(document):
+    document["components"]["schemas"]["Project"]["properties"]["erstellt_am"] = {"type": "string"}
+    names = set(_field_names(document["components"]["schemas"]["Project"]))
+    assert any(w not in ENGLISH | DOMAIN_TERMS for n in names for w in n.split("_"))
+
+
+def test_the_profile_document_is_the_profile_models_schema(document):
+    from matching.profiles import profile_json_schema
+
+    expected = profile_json_schema(ref_template="#/components/schemas/{model}")
+    expected.pop("$defs")
+    assert document["components"]["schemas"]["ProfileData"] == expected
+    put = document["paths"]["/kommunen/{ags}/profil"]["put"]
+    assert put["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProfileData"
+    }
+
+
+def test_answers_in_these_tests_are_checked_against_the_document(client, responses_match_the_document):
+    client.get("/api/v1/kommunen?per_page=1")
+    client.get("/api/v1/kommunen?per_page=0")
+    assert responses_match_the_document == ["searchKommunen", "searchKommunen"]

@@ -112,7 +112,9 @@ def test_session_cookie_does_not_authenticate_the_api(client, login, world):
     assert client.get("/api/v1/ich").status_code == 401
     assert client.get("/api/v1/kommunen/05358028/vorschlaege").status_code == 401
     # Changing methods without a token are refused before any view runs (no CSRF token needed to refuse).
-    response = client.post("/api/v1/kontaktanfragen", json={"von": "05358028", "an": "05358004"})
+    response = client.post(
+        "/api/v1/kontaktanfragen", json={"from_kommune": "05358028", "to_kommune": "05358004"}
+    )
     assert response.status_code == 401
 
 

@@ -78,3 +78,41 @@ def test_the_embedded_broker_gets_no_redis_options(monkeypatch):
 
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     assert load_config()["CELERY"]["broker_transport_options"] == {}
+
+
+def test_every_setting_is_in_the_one_table_of_the_docs():
+    """docs/betrieb.md "Einstellungen (alle)" is exactly plattform.config.SETTINGS (name, type, default)."""
+    import re
+    from pathlib import Path
+
+    from plattform.config import settings_table
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "betrieb.md").read_text(encoding="utf-8")
+    section = docs.split("## Einstellungen (alle)", 1)[1].split("\n## ", 1)[0]
+    documented = []
+    for m in re.finditer(r"^\| (`[A-Z_]+`.*) \|$", section, re.M):
+        variable, kind, default, meaning = (c.strip() for c in m.group(1).split(" | "))
+        documented.append((variable.strip("`"), kind, default.strip("`").replace("\\|", "|"), meaning))
+    assert documented == [tuple(row) for row in settings_table()]
+
+
+def test_a_setting_of_the_wrong_type_stops_the_start(monkeypatch):
+    monkeypatch.setenv("MATCHING_K", "zehn")
+    with pytest.raises(ConfigError, match="MATCHING_K"):
+        load_config()
+    monkeypatch.setenv("MATCHING_K", "12")
+    assert load_config()["MATCHING_K"] == 12
+
+
+def test_views_and_tasks_read_settings_from_the_config_only():
+    """No module of the platform reads the environment besides plattform/config.py."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "plattform"
+    readers = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "config.py" and ("os.environ" in p.read_text() or "os.getenv" in p.read_text())
+    ]
+    # vorschlaege/ is the lead's (its setting() helper switches to current_app.config there).
+    assert [r for r in readers if not r.startswith("vorschlaege")] == []

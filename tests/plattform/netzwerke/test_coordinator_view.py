@@ -97,15 +97,16 @@ def test_exports_parse_csv_xlsx_and_graphml(client, app, login, path_net):
     netzwerk, coordinator, k, _ = path_net
     login(coordinator)
     members_csv = client.get(f"/netzwerke/{netzwerk.id}/export/mitglieder.csv")
-    assert members_csv.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(members_csv.data.decode("utf-8-sig"))))
+    # The platform's one CSV dialect and one charset, named once.
+    assert members_csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(members_csv.data.decode("utf-8-sig")), delimiter=";"))
     assert {r["name"] for r in rows} == set(k)
     by_name = {r["name"]: r for r in rows}
     assert by_name["Eort"]["isoliert"] == "ja" and by_name["Bort"]["verbindungen"] == "2"
     assert by_name["Cort"]["gemeinsame_projekte"] == "1"
 
     topics_csv = client.get(f"/netzwerke/{netzwerk.id}/export/themen.csv").data.decode("utf-8-sig")
-    topics = {r["thema"]: r for r in csv.DictReader(io.StringIO(topics_csv))}
+    topics = {r["thema"]: r for r in csv.DictReader(io.StringIO(topics_csv), delimiter=";")}
     assert topics["e-akte"]["koennen_ags"] == k["Aort"].ags and topics["chatbot"]["innen_abgedeckt"] == "nein"
 
     workbook = load_workbook(io.BytesIO(client.get(f"/netzwerke/{netzwerk.id}/export/netzwerk.xlsx").data))

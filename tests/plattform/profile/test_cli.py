@@ -119,7 +119,7 @@ BAD_INPUTS = {
     "stufe-4-csv": (
         "profile.csv",
         lambda p: _write_csv(p, ["ags;staerke:e-akte", f"{KREUZAU};2", f"{ALDENHOVEN};4"]),
-        "profile.csv, Zeile 3, Feld 'staerke:e-akte': Stufe 4 liegt nicht zwischen 1 und 3",
+        "profile.csv, Zeile 3, Spalte B (staerke:e-akte): Stufe 4 liegt nicht zwischen 1 und 3.",
     ),
     "prioritaet-0-json": (
         "profile.json",
@@ -142,7 +142,7 @@ BAD_INPUTS = {
         lambda p: _write_csv(
             p, ["ags;ziel_1;ziel_2", f"{KREUZAU};effizienz;", f"{ALDENHOVEN};effizienz;effizienz"]
         ),
-        "profile.csv, Zeile 3, Feld 'ziel_2': Das Ziel 'effizienz'",
+        "profile.csv, Zeile 3, Spalte C (ziel_2): Das Ziel 'effizienz'",
     ),
     "ags-unbekannt": (
         "profile.json",
@@ -162,7 +162,7 @@ BAD_INPUTS = {
     "csv-unbekannte-spalte": (
         "profile.csv",
         lambda p: _write_csv(p, ["ags;staerke:quantencomputer", f"{KREUZAU};2"]),
-        "profile.csv, Zeile 1, Feld 'staerke:quantencomputer': Unbekannte Spalte",
+        "profile.csv, Zeile 1, Spalte B: Unbekannte Spalte 'staerke:quantencomputer'",
     ),
 }
 

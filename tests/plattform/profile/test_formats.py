@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from matching.profiles import CSV_COLUMNS, ProfileData, ProjectEntry, profile_to_dict, profile_to_row
 from matching.synthetic import KommuneFacts, draw_profiles
 from plattform.profile.formats import (
+    EXPORT_COLUMNS,
     HELP_SHEET_TITLE,
     SHEET_TITLE,
     ProfileImportError,
@@ -95,7 +97,8 @@ def test_bad_level_in_row_7_names_the_row(tmp_path):
         read_profiles(path)
     err = info.value
     assert (err.file, err.line, err.field) == ("mitglieder.csv", 7, "staerke:e-akte")
-    assert str(err) == "mitglieder.csv, Zeile 7, Feld 'staerke:e-akte': Stufe 4 liegt nicht zwischen 1 und 3"
+    column = f"{get_column_letter(CSV_COLUMNS.index('staerke:e-akte') + 1)} (staerke:e-akte)"
+    assert str(err) == f"mitglieder.csv, Zeile 7, Spalte {column}: Stufe 4 liegt nicht zwischen 1 und 3."
 
 
 def test_bad_level_in_xlsx_row_7(tmp_path):
@@ -124,37 +127,49 @@ def test_duplicate_ags_is_an_error(tmp_path):
     assert "mehrfach" in info.value.message_de and "Zeile 3" in info.value.message_de
 
 
-def test_duplicate_ags_in_json_names_the_record(tmp_path):
-    path = tmp_path / "p.json"
-    path.write_text(json.dumps([{"ags": "09162000"}, {"ags": "09162000"}]), encoding="utf-8")
+BAD_TEXT_FILES = [
+    # (file name, content, where the error is (line or record number), field, fragment of the message)
+    ("p.json", json.dumps([{"ags": "09162000"}, {"ags": "09162000"}]), {"record": 2}, "ags", "mehrfach"),
+    (
+        "p.json",
+        json.dumps([{"ags": "09162000"}, {"ags": "09162001", "ziele": ["x"]}]),
+        {"record": 2},
+        "ziele",
+        "Digitalisierungsziel",
+    ),
+    (
+        "p.jsonl",
+        '{"ags": "09162000"}\n\n{"ags": "09162001", "reichweite_km": -1}\n',
+        {"line": 3},
+        "reichweite_km",
+        "1000",
+    ),
+    ("p.jsonl", '{"ags": "09162000"}\n{"ags": \n', {"line": 2}, None, "JSON"),
+    ("p.csv", "ags;staerke:fimm\n05358028;2\n", {"line": 1}, "staerke:fimm", "Unbekannte Spalte"),
+    ("p.csv", "gemeinde;staerke:fim\n05358028;2\n", {"line": 1}, None, "ags"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "where", "field", "fragment"), BAD_TEXT_FILES)
+def test_bad_text_files_name_line_or_record_and_field(tmp_path, name, content, where, field, fragment):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(ProfileImportError) as info:
         read_profiles(path)
-    assert info.value.record == 2
+    issue = next(i for i in info.value.issues if fragment in i.message())
+    assert {k: getattr(issue, k) for k in where} == where
+    assert field is None or issue.field == field
+    assert str(info.value).startswith(name)
 
 
-def test_bad_record_in_json_array(tmp_path):
-    path = tmp_path / "p.json"
-    path.write_text(json.dumps([{"ags": "09162000"}, {"ags": "09162001", "ziele": ["x"]}]), encoding="utf-8")
-    with pytest.raises(ProfileImportError) as info:
+def test_wrong_encoding(tmp_path):
+    path = tmp_path / "ansi.csv"
+    rows = _rows(3)
+    rows[2]["projekte"] = "fim|laufend|Einführung in Düren"
+    _write_csv(path, rows, encoding="cp1252")
+    with pytest.raises(ProfileImportError, match="UTF-8") as info:
         read_profiles(path)
-    assert (info.value.record, info.value.field) == (2, "ziele")
-    assert str(info.value).startswith("p.json, Datensatz 2, Feld 'ziele': ")
-
-
-def test_bad_line_in_jsonl(tmp_path):
-    path = tmp_path / "p.jsonl"
-    path.write_text('{"ags": "09162000"}\n\n{"ags": "09162001", "reichweite_km": -1}\n', encoding="utf-8")
-    with pytest.raises(ProfileImportError) as info:
-        read_profiles(path)
-    assert (info.value.line, info.value.field) == (3, "reichweite_km")
-
-
-def test_broken_json(tmp_path):
-    path = tmp_path / "p.jsonl"
-    path.write_text('{"ags": "09162000"}\n{"ags": \n', encoding="utf-8")
-    with pytest.raises(ProfileImportError) as info:
-        read_profiles(path)
-    assert info.value.line == 2 and "JSON" in info.value.message_de
+    assert info.value.line == 4
 
 
 def test_broken_xlsx(tmp_path):
@@ -171,28 +186,6 @@ def test_truncated_xlsx(tmp_path, profiles):
     path = tmp_path / "halb.xlsx"
     path.write_bytes(good.read_bytes()[:2000])
     with pytest.raises(ProfileImportError):
-        read_profiles(path)
-
-
-def test_wrong_encoding(tmp_path):
-    path = tmp_path / "ansi.csv"
-    rows = _rows(3)
-    rows[2]["projekte"] = "fim|laufend|Einführung in Düren"
-    _write_csv(path, rows, encoding="cp1252")
-    with pytest.raises(ProfileImportError) as info:
-        read_profiles(path)
-    assert info.value.line == 4
-    assert "UTF-8" in info.value.message_de
-
-
-def test_unknown_column_and_missing_ags_column(tmp_path):
-    path = tmp_path / "p.csv"
-    path.write_text("ags;staerke:fimm\n05358028;2\n", encoding="utf-8")
-    with pytest.raises(ProfileImportError) as info:
-        read_profiles(path)
-    assert (info.value.line, info.value.field) == (1, "staerke:fimm")
-    path.write_text("gemeinde;staerke:fim\n05358028;2\n", encoding="utf-8")
-    with pytest.raises(ProfileImportError, match="ags"):
         read_profiles(path)
 
 
@@ -214,11 +207,16 @@ def test_leading_zero_lost_by_excel_is_restored(tmp_path):
 def test_template_is_readable_and_helpful(tmp_path):
     path = tmp_path / "vorlage.xlsx"
     write_template_xlsx(path)
-    assert read_profiles(path) == []  # header and help row only
+    with pytest.raises(ProfileImportError, match="keine Profile"):
+        read_profiles(path)  # header, slug and help rows only: an empty file
     wb = load_workbook(path)
     ws = wb[SHEET_TITLE]
-    assert [c.value for c in ws[1]] == list(CSV_COLUMNS)
-    assert ws["A2"].value.startswith("#")
+    # German headers for people, the slugs in a hidden row below for the import.
+    assert [c.value for c in ws[1]][:4] == ["AGS", "Name", "Ziel 1", "Ziel 2"]
+    assert "Stärke: DMS/E-Akte" in [c.value for c in ws[1]]
+    assert [c.value for c in ws[2]] == list(EXPORT_COLUMNS)
+    assert ws.row_dimensions[2].hidden is True
+    assert ws["A3"].value.startswith("#")
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
     assert '"1,2,3"' in lists
     assert HELP_SHEET_TITLE in wb.sheetnames
@@ -232,11 +230,11 @@ def test_template_filled_in_is_imported(tmp_path):
     write_template_xlsx(buf)
     wb = load_workbook(io.BytesIO(buf.getvalue()))
     ws = wb[SHEET_TITLE]
-    col = {name: i + 1 for i, name in enumerate(CSV_COLUMNS)}
-    ws.cell(row=3, column=col["ags"], value="05358008")
-    ws.cell(row=3, column=col["ziel_1"], value="effizienz")
-    ws.cell(row=3, column=col["bedarf:digitallotsen"], value=3)
-    ws.cell(row=3, column=col["projekte"], value="hundesteuer-digital|geplant|Hundesteuer online")
+    col = {name: i + 1 for i, name in enumerate(EXPORT_COLUMNS)}
+    ws.cell(row=4, column=col["ags"], value="05358008")
+    ws.cell(row=4, column=col["ziel_1"], value="effizienz")
+    ws.cell(row=4, column=col["bedarf:digitallotsen"], value=3)
+    ws.cell(row=4, column=col["projekte"], value="hundesteuer-digital|geplant|Hundesteuer online")
     wb.save(path)
     (p,) = read_profiles(path)
     assert p.ags == "05358008" and p.bedarfe == {"digitallotsen": 3}

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from matching.profiles import ProfileData, ProjectEntry
 from plattform.extensions import db
+from plattform.profile.bulk import import_profiles
 from plattform.profile.models import Profile
 from plattform.profile.services import (
     UnknownKommuneError,
     apply_type_test,
     get_profile,
-    import_profiles,
     profile_saved,
     profile_to_data,
     save_profile,

@@ -430,8 +430,10 @@ def test_coordinator_imports_the_kreis_members_from_a_spreadsheet(client, demo_r
     assert client.get("/profil/import").status_code == 200
     upload = csv_file([f"{KREUZAU};effizienz;;3", f"{ALDENHOVEN};buergernaehe;3;"])
     response = client.post("/profil/import", data={"datei": upload}, content_type="multipart/form-data")
-    assert response.status_code == 302
-    assert "2 Profile aus mitglieder.csv importiert" in text(client.get(response.headers["Location"]).text)
+    assert response.status_code == 303
+    result = text(client.get(response.headers["Location"]).text)
+    assert "Import abgeschlossen: 2 neu, 0 geändert, 0 unverändert." in result
+    assert "Neu angelegt (2)" in result and "Aldenhoven" in result
     assert get_profile(get_by_ags(ALDENHOVEN).id).staerken == {"digitallotsen": 3}
     assert get_profile(get_by_ags(KREUZAU).id).bedarfe == {"e-akte": 3}
 
@@ -443,10 +445,10 @@ def test_upload_with_a_kommune_outside_the_coordination_is_refused_naming_the_ro
     upload = csv_file([f"{KREUZAU};effizienz;;3", f"{aachen};buergernaehe;3;"])
     response = client.post("/profil/import", data={"datei": upload}, content_type="multipart/form-data")
     assert response.status_code == 422
-    error = field_error(response.text, "datei")
-    assert "Nichts wurde importiert" in error
-    assert "mitglieder.csv, Zeile 3, Feld 'ags'" in error
-    assert "nicht bearbeiten" in error
+    assert "Nichts wurde importiert" in field_error(response.text, "datei")
+    errors = text(response.text)
+    assert "mitglieder.csv: 1 Fehler, nichts wurde importiert" in errors
+    assert "Zeile 3, Feld 'ags': Sie dürfen das Profil von" in errors and "nicht bearbeiten" in errors
     assert profile_count() == 0
 
 
@@ -486,7 +488,8 @@ def test_template_download_is_the_excel_template(client, app):
     response = client.get("/profil/vorlage.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook["Profile"]["A1"].value == "ags"
+    assert workbook["Profile"]["A1"].value == "AGS"
+    assert workbook["Profile"]["A2"].value == "ags"
 
 
 def test_export_holds_only_the_profiles_the_coordinator_may_edit(client, demo_region, login):
@@ -502,5 +505,5 @@ def test_export_holds_only_the_profiles_the_coordinator_may_edit(client, demo_re
     assert aachen not in body
     xlsx = client.get("/profil/export.xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.data))["Profile"].iter_rows(values_only=True))
-    assert [r[0] for r in rows[2:]] == [KREUZAU]
+    assert [r[0] for r in rows[3:]] == [KREUZAU]
     assert client.get("/profil/export.pdf").status_code == 404

@@ -10,7 +10,7 @@ from matching.synthetic import KommuneFacts, draw_profiles
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import matchable_filter
-from plattform.profile.services import import_profiles
+from plattform.profile.bulk import import_profiles
 
 
 def seed_profiles(seed: int = 3, skip_every: int = 0) -> list[ProfileData]:

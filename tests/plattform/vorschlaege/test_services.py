@@ -121,7 +121,7 @@ def test_vectorised_explanations_equal_explain_pair_with_networks_ignores_and_ga
     n = 60
     facts = [
         KommuneFacts(
-            f"{r:08d}",
+            f"05{r:06d}",  # a real Land: profiles are validated when they are made
             ["gemeinde", "stadt", "kreis"][r % 3],
             int(rng.integers(500, 90000)),
             50 + rng.random(),
