@@ -52,3 +52,11 @@ def append_text_row(sheet, values) -> None:
     for cell in sheet[sheet.max_row]:
         if looks_like_formula(cell.value):
             cell.data_type = "s"
+
+
+def validates_own_text(view):
+    """Mark a view whose form refuses control characters field by field (with the message next to
+    the field, as the profile editor does through the profile model): the text guard then leaves its
+    form values to it and checks only path, query and file names."""
+    view.validates_own_text = True
+    return view

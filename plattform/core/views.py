@@ -24,14 +24,17 @@ def refuse_control_characters():
     refuses NUL outright. So such a request is answered with a German 400 page before any view reads
     it. The API checks its input against its schema and answers Problem+JSON itself.
     """
-    if request.blueprint == "api" or request.endpoint == "static":
+    # An API path that matches no route has no blueprint yet; the API answers it with Problem+JSON.
+    if request.blueprint == "api" or request.endpoint == "static" or request.path.startswith("/api/"):
         return None
     values = [request.path]
     values.extend(request.args.keys())
     values.extend(request.args.values())
     if request.method in ("POST", "PUT", "PATCH"):
         values.extend(request.form.keys())
-        values.extend(request.form.values())
+        view = current_app.view_functions.get(request.endpoint)
+        if not getattr(view, "validates_own_text", False):
+            values.extend(request.form.values())
         values.extend(f.filename or "" for f in request.files.values())
     if any(has_forbidden_characters(v) for v in values):
         abort(400, description="control-characters")

@@ -47,6 +47,7 @@ from plattform.core import audit
 from plattform.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, download
 from plattform.core.navigation import register_nav
 from plattform.core.tasks import enqueue
+from plattform.core.text import validates_own_text
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
@@ -441,6 +442,7 @@ def _topic_groups() -> list[tuple[str, list]]:
 
 
 @bp.route("/<ags>/bearbeiten", methods=["GET", "POST"])
+@validates_own_text
 def bearbeiten(ags: str):
     """Edit a Kommune's profile: only for those who may (members, coordinators, administrators)."""
     kommune = get_by_ags(ags)

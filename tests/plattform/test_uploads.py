@@ -205,13 +205,13 @@ def test_a_declared_huge_dimension_does_not_widen_the_rows(tmp_path, monkeypatch
     widths: list[int] = []
     original = formats._rows_to_profiles
 
-    def observed(path, rows):
+    def observed(path, rows, *rest):
         def recorded():
             for lineno, cells in rows:
                 widths.append(len(cells))
                 yield lineno, cells
 
-        return original(path, recorded())
+        return original(path, recorded(), *rest)
 
     monkeypatch.setattr(formats, "_rows_to_profiles", observed)
     rows = (

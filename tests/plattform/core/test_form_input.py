@@ -179,9 +179,16 @@ def test_nul_in_a_form_is_refused_and_changes_nothing(client, demo_region, login
         f"/profil/{KREUZAU}/bearbeiten",
         data=_editor_data(**{"projekte-0-thema": "fim", "projekte-0-titel": "Hunde\x00steuer"}),
     )
-    assert response.status_code == 400
+    # The editor refuses it field by field (the profile model's rule), the message beside the title.
+    assert response.status_code == 422
     assert "Steuerzeichen" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Profile.id))) == 0
+
+
+def test_nul_in_a_form_without_its_own_text_rule_is_the_guards_400(client, app):
+    response = client.post("/konto/registrieren", data={"name": "An\x00na", "email": "a@example.org"})
+    assert response.status_code == 400
+    assert "Steuerzeichen" in response.text
 
 
 def test_line_breaks_in_a_message_pass_the_guard(client, app):
