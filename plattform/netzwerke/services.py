@@ -77,6 +77,25 @@ def is_coordinator(user: User | None, netzwerk: Netzwerk) -> bool:
     return user.is_admin or netzwerk.id in coordinated_netzwerk_ids(user)
 
 
+def is_member_viewer(user: User | None, netzwerk: Netzwerk) -> bool:
+    """An officer (approved membership) of a member Kommune reads the network; coordinating is separate."""
+    if user is None or not user.is_authenticated:
+        return False
+    member_ids = {m.kommune_id for m in netzwerk.mitglieder}
+    if not member_ids:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(KommuneMembership.id)).where(
+                KommuneMembership.user_id == user.id,
+                KommuneMembership.status == "bestaetigt",
+                KommuneMembership.kommune_id.in_(member_ids),
+            )
+        )
+        or 0
+    ) > 0
+
+
 def visible_networks(user: User) -> list[Netzwerk]:
     """Administrators see every network; others those they coordinate or their Kommunen belong to."""
     stmt = sa.select(Netzwerk).options(selectinload(Netzwerk.mitglieder)).order_by(Netzwerk.name)

@@ -57,6 +57,7 @@ from plattform.netzwerke.services import (
     import_member_profiles,
     invite,
     is_coordinator,
+    is_member_viewer,
     kreise_coordinated_by,
     member_kommunen,
     remove_member,
@@ -83,6 +84,18 @@ def _coordinated_or_403(netzwerk_id: int):
     if not is_coordinator(current_user, netzwerk):
         abort(403)
     return netzwerk
+
+
+def _member_or_403(netzwerk_id: int):
+    """The network and whether the user coordinates it; members of the network read it, others get 403."""
+    netzwerk = get_netzwerk(netzwerk_id)
+    if netzwerk is None:
+        abort(404)
+    if is_coordinator(current_user, netzwerk):
+        return netzwerk, True
+    if not is_member_viewer(current_user, netzwerk):
+        abort(403)
+    return netzwerk, False
 
 
 @bp.get("/")
@@ -151,8 +164,11 @@ def neu():
     return render_template("netzwerke/neu.html", form=form, kreise=kreise), status
 
 
-def _render_detail(netzwerk, invite_form=None, import_form=None, coordinator_form=None, status=200):
-    open_invitations = [e for e in netzwerk.einladungen if e.status == "offen"]
+def _render_detail(
+    netzwerk, invite_form=None, import_form=None, coordinator_form=None, status=200, coordinates=True
+):
+    # Members read the network; invitations (addresses of people outside it) are the coordinators'.
+    open_invitations = [e for e in netzwerk.einladungen if e.status == "offen"] if coordinates else []
     return (
         render_template(
             "netzwerke/detail.html",
@@ -164,6 +180,7 @@ def _render_detail(netzwerk, invite_form=None, import_form=None, coordinator_for
             coordinator_form=coordinator_form or CoordinatorForm(prefix="koordination"),
             formats=", ".join(FORMATS),
             max_mb=upload_limit_mb(),
+            coordinates=coordinates,
         ),
         status,
     )
@@ -182,8 +199,9 @@ def _queue_invitation(einladung: NetzwerkEinladung) -> None:
 @bp.get("/<int:netzwerk_id>")
 @login_required
 def detail(netzwerk_id: int):
-    """The coordinator's overview: members, invitations, invite, import, links to graph and topics."""
-    return _render_detail(_coordinated_or_403(netzwerk_id))
+    """The coordinator's overview (members, invitations, invite, import); members see it read-only."""
+    netzwerk, coordinates = _member_or_403(netzwerk_id)
+    return _render_detail(netzwerk, coordinates=coordinates)
 
 
 @bp.post("/<int:netzwerk_id>/einladen")
@@ -324,11 +342,12 @@ def koordination(netzwerk_id: int):
 @login_required
 def graph(netzwerk_id: int):
     """The members' graph with measures; the tables are the accessible equivalent of the drawing."""
-    netzwerk = _coordinated_or_403(netzwerk_id)
+    netzwerk, coordinates = _member_or_403(netzwerk_id)
     view = network_graph(netzwerk)
     return render_template(
         "netzwerke/graph.html",
         netzwerk=netzwerk,
+        coordinates=coordinates,
         view=view,
         rows=member_rows(view),
         density=density_percent(view.analysis),
@@ -340,10 +359,13 @@ def graph(netzwerk_id: int):
 @login_required
 def themen(netzwerk_id: int):
     """Topic coverage matrix, uncovered needs with partners outside, duplication and proposals."""
-    netzwerk = _coordinated_or_403(netzwerk_id)
+    netzwerk, coordinates = _member_or_403(netzwerk_id)
     proposals = network_proposals(netzwerk)
     forms = {}
     mine = acting_kommune_ids(current_user)
+    if not coordinates:
+        # A proposal is private to its Kommunen and the coordination: members see only their own.
+        proposals = [p for p in proposals if any(k.id in mine for k in p.member_kommunen)]
     coordinated = coordinated_kommune_ids(current_user)
     for p in proposals:
         if not may_create_from(p, is_admin=current_user.is_admin, acting=mine, coordinated=coordinated):
@@ -356,6 +378,7 @@ def themen(netzwerk_id: int):
     return render_template(
         "netzwerke/themen.html",
         netzwerk=netzwerk,
+        coordinates=coordinates,
         view=network_coverage(netzwerk),
         duplication=network_duplication(netzwerk),
         proposals=proposals,
