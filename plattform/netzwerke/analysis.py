@@ -352,3 +352,38 @@ def density_percent(analysis: NetworkAnalysis) -> str:
     """Density as a German percentage ("13,3 %")."""
     value = 0.0 if math.isnan(analysis.density) else analysis.density * 100
     return f"{formatting.decimal(value, 1)} %"
+
+
+DUPLICATION_SORTS = ("thema", "anzahl")
+
+
+@dataclass(frozen=True)
+class DuplicationRow:
+    """One line of the duplication table: a topic several members work on separately."""
+
+    thema: str
+    label: str
+    count: int
+    kommunen: list[str]
+    experienced: list[str]
+
+
+def duplication_rows(
+    entries: list[DuplicationEntry], view: CoverageView, sort: str = "anzahl", descending: bool = True
+) -> list[DuplicationRow]:
+    """The duplication entries as table rows, sorted on the server (works without JavaScript)."""
+    rows = [
+        DuplicationRow(
+            thema=e.thema,
+            label=TOPIC_LABELS_DE.get(e.thema, e.thema),
+            count=e.count,
+            kommunen=view.names(e.ags),
+            experienced=view.names(view.coverage.teachers_by_topic.get(e.thema, [])),
+        )
+        for e in entries
+    ]
+    if sort == "thema":
+        rows.sort(key=lambda r: r.label.lower(), reverse=descending)
+    else:
+        rows.sort(key=lambda r: (r.count, r.label.lower()), reverse=descending)
+    return rows

@@ -32,9 +32,11 @@ from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke import bp
 from plattform.netzwerke.analysis import (
     COVERAGE_COLUMNS,
+    DUPLICATION_SORTS,
     MEMBER_COLUMNS,
     coverage_rows,
     density_percent,
+    duplication_rows,
     graphml,
     member_rows,
     network_coverage,
@@ -375,12 +377,17 @@ def themen(netzwerk_id: int):
         form.kommune_id.choices = [(k.id, k.name) for k in creators]
         forms[p.id] = form
     computed = db.session.scalar(sa.select(sa.func.max(ProjectProposal.computed_at)))
+    view = network_coverage(netzwerk)
+    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
+    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
     return render_template(
         "netzwerke/themen.html",
         netzwerk=netzwerk,
         coordinates=coordinates,
-        view=network_coverage(netzwerk),
-        duplication=network_duplication(netzwerk),
+        view=view,
+        duplication=duplication_rows(network_duplication(netzwerk), view, sort, descending),
+        sort=sort,
+        descending=descending,
         proposals=proposals,
         forms=forms,
         computed=computed,

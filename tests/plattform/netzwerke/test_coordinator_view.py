@@ -149,7 +149,12 @@ def test_network_page_shows_its_duplication_and_proposals_with_lead(client, app,
     recompute()
     login(coordinator)
     page = client.get(f"/netzwerke/{netzwerk.id}/themen").text
-    assert "8 Kommunen im Netzwerk Ringnetz arbeiten getrennt an Hundesteuer digital" in page
+    table = page.split('class="kern-table kern-table--striped km-duplication"')[1].split("</table>")[0]
+    row = table.split("Hundesteuer digital</th>")[1].split("</tr>")[0]
+    assert '<td class="kern-table__cell kern-table__cell--numeric">8</td>' in row
+    assert "Ringgemeinde 3" in row and "/projekte/neu?thema=hundesteuer" in row
+    assert "gemeinsames Projekt vorschlagen" in row
+    assert 'aria-sort="descending"' in table  # by number of Kommunen unless asked otherwise
     proposal = page.split('id="vorschlaege"')[1]
     assert "Hundesteuer digital" in proposal and "Federführung" in proposal and "Ringgemeinde 3" in proposal
     assert "Als gemeinsames Projekt anlegen" in proposal
@@ -185,3 +190,25 @@ def test_no_create_button_for_a_proposal_whose_lead_the_coordinator_does_not_coo
     proposals = client.get(f"/netzwerke/{netzwerk.id}/themen").text.split('id="vorschlaege"')[1]
     assert "Hundesteuer digital" in proposals and experienced.name in proposals
     assert "Als gemeinsames Projekt anlegen" not in proposals
+
+
+def test_duplication_table_sorts_on_the_server(client, app, login, path_net):
+    netzwerk, coordinator, k, _ = path_net
+    # Two members work separately on two topics each: an extra one on "chatbot" makes it the larger.
+    for name, topics in (("Cort", ("chatbot", "e-akte")), ("Dort", ("chatbot",)), ("Eort", ("chatbot",))):
+        save_profile(k[name], ProfileData(ags=k[name].ags, bedarfe=dict.fromkeys(topics, 2)))
+    db.session.commit()
+    login(coordinator)
+
+    def order(query):
+        page = client.get(f"/netzwerke/{netzwerk.id}/themen{query}").text
+        table = page.split("km-duplication")[1].split("</table>")[0]
+        cells = table.split('<th scope="row" class="kern-table__cell">')[1:]
+        return [cell.split("</th>")[0] for cell in cells]
+
+    by_count = order("")
+    assert len(by_count) >= 2
+    assert order("?sort=thema&richtung=auf") == sorted(by_count, key=str.lower)
+    assert order("?sort=thema&richtung=ab") == sorted(by_count, key=str.lower, reverse=True)
+    page = client.get(f"/netzwerke/{netzwerk.id}/themen?sort=thema&richtung=auf").text
+    assert 'aria-sort="ascending"' in page
