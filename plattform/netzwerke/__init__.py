@@ -18,6 +18,7 @@ from plattform.vorschlaege.services import register_network_provider  # noqa: E4
 register_coordination_provider(coordinated_members_query)
 register_action("netzwerk.coordinator_added", "Netzwerk-Koordination benannt")
 register_action("netzwerk.member_removed", "Kommune aus Netzwerk entfernt")
+register_action("netzwerk.member_restored", "Kommune wieder in Netzwerk aufgenommen")
 register_action("netzwerk.exported", "Netzwerkdaten exportiert")
 # Kommunen in one network get the engine's "shared network" bonus.
 register_network_provider(network_memberships)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from plattform.accounts.models import KommuneMembership, User
 from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
+from plattform.core.models import AuditEvent
 from plattform.extensions import db
 from plattform.i18n import N_
 from plattform.kommunen.models import Kommune
@@ -368,6 +369,41 @@ def remove_member(netzwerk: Netzwerk, kommune_id: int) -> Kommune:
     kommune = member.kommune
     netzwerk.mitglieder.remove(member)
     db.session.flush()
+    return kommune
+
+
+def recently_removed(netzwerk: Netzwerk, limit: int = 5) -> list[Kommune]:
+    """Kommunen removed from the network (per the audit log) that are not members again, newest first."""
+    current = {m.kommune_id for m in netzwerk.mitglieder}
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == "netzwerk.member_removed",
+            AuditEvent.target_type == Netzwerk.__tablename__,
+            AuditEvent.target_id == str(netzwerk.id),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(50)
+    )
+    found: list[Kommune] = []
+    for event in events:
+        kommune_id = (event.details or {}).get("kommune_id")
+        if kommune_id in current or any(k.id == kommune_id for k in found):
+            continue
+        kommune = db.session.get(Kommune, kommune_id) if isinstance(kommune_id, int) else None
+        if kommune is not None:
+            found.append(kommune)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def restore_member(netzwerk: Netzwerk, kommune_id: int) -> Kommune:
+    """Undo a removal: only a Kommune the audit log shows as removed from this network comes back."""
+    kommune = next((k for k in recently_removed(netzwerk, limit=50) if k.id == kommune_id), None)
+    if kommune is None:
+        raise NetzwerkError(_("Diese Kommune wurde nicht aus dem Netzwerk entfernt."))
+    add_member(netzwerk, kommune)
     return kommune
 
 

@@ -62,7 +62,9 @@ from plattform.netzwerke.services import (
     is_member_viewer,
     kreise_coordinated_by,
     member_kommunen,
+    recently_removed,
     remove_member,
+    restore_member,
     send_invitation_mail,
     visible_networks,
     withdraw_invitation,
@@ -183,6 +185,7 @@ def _render_detail(
             formats=", ".join(FORMATS),
             max_mb=upload_limit_mb(),
             coordinates=coordinates,
+            removed=recently_removed(netzwerk) if coordinates else [],
         ),
         status,
     )
@@ -243,10 +246,40 @@ def einladen(netzwerk_id: int):
     return _render_detail(netzwerk, invite_form=form, status=422)
 
 
+@bp.get("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/entfernen")
+@login_required
+def entfernen_bestaetigen(netzwerk_id: int, kommune_id: int):
+    """Ask before removing a member (a page of its own: no JavaScript needed)."""
+    netzwerk = _coordinated_or_403(netzwerk_id)
+    member = next((m for m in netzwerk.mitglieder if m.kommune_id == kommune_id), None)
+    if member is None:
+        abort(404)
+    return render_template("netzwerke/entfernen.html", netzwerk=netzwerk, kommune=member.kommune)
+
+
+@bp.post("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/wiederaufnehmen")
+@login_required
+def wiederaufnehmen(netzwerk_id: int, kommune_id: int):
+    """Undo a removal (the audit log names the removed Kommune)."""
+    netzwerk = _coordinated_or_403(netzwerk_id)
+
+    def restore() -> Kommune:
+        kommune = restore_member(netzwerk, kommune_id)
+        audit.record("netzwerk.member_restored", target=netzwerk, details={"kommune_id": kommune_id})
+        return kommune
+
+    commit_action(
+        restore,
+        NetzwerkError,
+        lambda kommune: _("%(name)s ist wieder Mitglied des Netzwerks.", name=kommune.name),
+    )
+    return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
+
+
 @bp.post("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/entfernen")
 @login_required
 def entfernen(netzwerk_id: int, kommune_id: int):
-    """Remove a member Kommune."""
+    """Remove a member Kommune (after the confirmation page); undone from the overview."""
     netzwerk = _coordinated_or_403(netzwerk_id)
 
     def remove() -> Kommune:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from plattform.core.models import AuditEvent
 from plattform.extensions import db
 from plattform.netzwerke.models import NetzwerkEinladung, NetzwerkMitglied
 from plattform.netzwerke.services import add_member, create_netzwerk, invite
@@ -68,3 +69,45 @@ def test_outsider_is_refused(client, login, net):
     db.session.commit()
     login(outsider)
     assert client.get(f"/netzwerke/{netzwerk.id}").status_code == 403
+
+
+def test_removal_asks_first_and_can_be_undone(client, login, net):
+    netzwerk, _, coordinator, b = net
+    login(coordinator)
+    detail = client.get(f"/netzwerke/{netzwerk.id}").text
+    # The list offers a link to the confirmation page, not a one-click removal.
+    assert f'href="/netzwerke/{netzwerk.id}/mitglieder/{b.id}/entfernen"' in detail
+    confirm = client.get(f"/netzwerke/{netzwerk.id}/mitglieder/{b.id}/entfernen")
+    assert confirm.status_code == 200 and "Beispielstadt aus dem Netzwerk entfernen?" in confirm.text
+    assert _members(netzwerk) == 2  # asking changed nothing
+    client.post(f"/netzwerke/{netzwerk.id}/mitglieder/{b.id}/entfernen")
+    assert _members(netzwerk) == 1
+    assert db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "netzwerk.member_removed")
+    )
+    detail = client.get(f"/netzwerke/{netzwerk.id}").text
+    assert "Zuletzt entfernt" in detail and f"/mitglieder/{b.id}/wiederaufnehmen" in detail
+    client.post(f"/netzwerke/{netzwerk.id}/mitglieder/{b.id}/wiederaufnehmen")
+    assert _members(netzwerk) == 2
+    assert "Zuletzt entfernt" not in client.get(f"/netzwerke/{netzwerk.id}").text
+    # A Kommune that never was removed cannot be "restored" into the network.
+    stranger = KommuneFactory()
+    db.session.commit()
+    client.post(f"/netzwerke/{netzwerk.id}/mitglieder/{stranger.id}/wiederaufnehmen")
+    assert _members(netzwerk) == 2
+
+
+def test_invitation_address_and_withdraw_button_sit_in_separate_cells(client, login, net):
+    netzwerk, _, coordinator, _ = net
+    login(coordinator)
+    page = client.get(f"/netzwerke/{netzwerk.id}").text
+    table = page.split("km-invitations")[1].split("</table>")[0]
+    address_cell = table.split(INVITED)[0].rsplit("<td", 1)[1]
+    assert "Zurückziehen" not in address_cell and "Zurückziehen" in table.split(INVITED)[1]
+
+
+def _members(netzwerk) -> int:
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(sa.func.count(NetzwerkMitglied.id)).where(NetzwerkMitglied.netzwerk_id == netzwerk.id)
+    )
