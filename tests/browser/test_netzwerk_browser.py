@@ -168,3 +168,33 @@ def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, de
     expect(page.get_by_text("Ihre Kommune ist dem Projekt beigetreten.")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(SharedProject, project_id).has_joined(kommune.id)
+
+
+def test_a_member_officer_reads_the_network_and_sorts_the_duplication_table(page, demo):
+    kreuzau = get_by_ags("05358028")
+    assert any(m.kommune_id == kreuzau.id for m in demo.mitglieder)
+    officer = MembershipFactory(kommune=kreuzau).user
+    db.session.commit()
+    _login(page, officer.email, PASSWORD)
+
+    page.goto("/netzwerke/")
+    page.get_by_role("link", name=KDVZ_NAME).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(KDVZ_NAME)
+    expect(page.get_by_role("link", name=re.compile("^Entfernen"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Einladen")).to_have_count(0)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Netzwerkgraph").click()
+    expect(page.locator("#netzwerk-graph")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Themen und Vorschläge").click()
+    table = page.locator("table.km-duplication")
+    expect(table).to_be_visible()
+    expect(table.locator('th[aria-sort="descending"]')).to_contain_text("Anzahl Kommunen")
+    table.get_by_role("link", name=re.compile("^Thema")).click()
+    table = page.locator("table.km-duplication")
+    expect(table.locator('th[aria-sort="ascending"]')).to_contain_text("Thema")
+    labels = table.locator("tbody th").all_inner_texts()
+    assert len(labels) >= 2 and labels == sorted(labels, key=str.lower)
+    assert_accessible(page)
