@@ -42,6 +42,10 @@ def test_member_reads_the_network_without_management(client, login, net):
         sub_page = client.get(f"/netzwerke/{netzwerk.id}/{sub}")
         assert sub_page.status_code == 200
         assert "/export/" not in sub_page.text and "vorschlaege-berechnen" not in sub_page.text
+    graph = client.get(f"/netzwerke/{netzwerk.id}/graph").text
+    # The measures are explained in plain German next to the figures.
+    explained = graph.split("Was die Zahlen bedeuten")[1]
+    assert "Dichte: Welcher Anteil" in explained and "kürzesten Weg" in explained
 
 
 def test_member_is_refused_the_coordinators_actions_and_nothing_changes(client, login, net):
