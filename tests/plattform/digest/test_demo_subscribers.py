@@ -77,7 +77,7 @@ def test_digest_send_after_demo_seed_writes_mails_and_a_second_run_sends_nothing
         assert msg.get_body(("plain",)).get_content().strip()
         assert "<h2" in msg.get_body(("html",)).get_content()
     coordinator = messages["kreis-dueren@kommunalmatch.demo"].get_body(("plain",)).get_content()
-    for title in ("Neue Partnervorschläge", "Kontaktanfragen"):
+    for title in ("Neue Partnervorschläge", "Kontaktanfragen", "Gemeinsame Projekte", "Netzwerke"):
         assert title in coordinator, coordinator
 
     again = runner.invoke(args=["digest", "send"])
@@ -95,4 +95,4 @@ def test_preview_shows_a_full_digest_for_each_demo_role(seeded, app):
         assert response.status_code == 302, address
         page = client.get("/digest/vorschau").get_data(as_text=True)
         assert "Betreff:" in page, address
-        assert "Neue Partnervorschläge" in page, address
+        assert "Gemeinsame Projekte" in page, address
