@@ -240,7 +240,8 @@ class Digest:
             where = " " + _("für %(name)s und %(num)d weitere", name=first, num=others)
         else:
             where = ""
-        return f"Kommunalmatch: {headline}{where} ({_('KW')} {self.week_number})"
+        week = _("KW %(num)d", num=self.week_number)  # outside the f-string, so pybabel finds it
+        return f"Kommunalmatch: {headline}{where} ({week})"
 
     def listed_keys(self, previous: dict | None) -> dict:
         """The keys to store: this digest's sections, the rest carried over from the previous digest."""
