@@ -249,6 +249,17 @@ CASES = [
     ("GET", "/projekte/{p_b}/abschliessen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/999999/abschliessen", None, (L, 404, 404, 404, 404)),
     ("GET", "/projekte/vorschlaege", None, (L, 200, 200, 200, 200)),
+    # --- auswertung (funnel): coordinators their network and Kreis, administrators every group
+    ("GET", "/auswertung/", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/netzwerk/{n1}", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/netzwerk/{n2}", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/netzwerk/999999", None, (L, 404, 404, 404, 404)),
+    ("GET", "/auswertung/kreis/05999", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/kreis/05888", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/land/05", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/ort/05", None, (L, 404, 404, 404, 404)),
+    ("GET", "/auswertung/netzwerk/{n1}/trichter.csv", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/kreis/05888/trichter.csv", None, (L, 403, 403, 403, 200)),
     # --- netzwerke: reads; N1 is the coordinator's network, N2 someone else's
     ("GET", "/netzwerke/", None, (L, 200, 200, 200, 200)),
     ("GET", "/netzwerke/neu", None, (L, 403, 403, 200, 200)),
@@ -407,6 +418,7 @@ COVERED_BLUEPRINTS = (
     "projekte",
     "netzwerke",
     "digest",
+    "auswertung",
 )
 
 # Routes whose rows live in the accounts matrix (tests/plattform/accounts/test_authorization.py):
