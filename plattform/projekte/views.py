@@ -95,7 +95,14 @@ def detail(project_id: int):
         leave_form=leave_form if leavable and not project.is_closed else None,
         status_form=status_form,
         may_steer=_may_steer(project) and not project.is_closed,
+        may_read_brief=_may_read_brief(project),
     )
+
+
+def _may_read_brief(project) -> bool:
+    from plattform.projekte.brief import may_read
+
+    return may_read(current_user, {project.lead_kommune_id} | {m.kommune_id for m in project.members})
 
 
 def _chosen_kommune(form: KommuneChoiceForm, allowed: list[Kommune]) -> int:
@@ -315,3 +322,99 @@ def aus_vorschlag(proposal_id: int):
         "success",
     )
     return redirect(url_for("projekte.detail", project_id=project.id), 303)
+
+
+# --- Kooperationssteckbrief: print page and PDF, for a shared project or a partnership ----------------
+
+
+def _brief_lang() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale()) == "en" else "de"
+
+
+def _project_brief_or_404(project_id: int):
+    from plattform.projekte.brief import may_read, project_brief
+
+    project = _project_or_404(project_id)
+    ids = {project.lead_kommune_id} | {m.kommune_id for m in project.members}
+    if not may_read(current_user, ids):
+        abort(404)  # the brief lists needs and contacts: for others it does not exist
+    return project_brief(project, current_user)
+
+
+def _partnership_brief_or_404(partnership_id: int):
+    from plattform.kontakte.models import Partnership
+    from plattform.projekte.brief import may_read, partnership_brief
+
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None or not may_read(
+        current_user, {partnership.kommune_a_id, partnership.kommune_b_id}
+    ):
+        abort(404)
+    return partnership_brief(partnership, current_user)
+
+
+def _brief_page(brief, pdf_url: str, back_url: str):
+    from plattform.projekte.brief import brief_context
+
+    lang = _brief_lang()
+    other = "en" if lang == "de" else "de"
+    return render_template(
+        "projekte/steckbrief.html",
+        pdf_url=pdf_url,
+        back_url=back_url,
+        other_lang_url=f"{request.path}?lang={other}",
+        **brief_context(brief, lang),
+    )
+
+
+def _brief_pdf(brief, page_url: str):
+    from plattform.core.exports import download
+    from plattform.projekte.brief import BriefPdfError, render_pdf
+
+    try:
+        data = render_pdf(brief, _brief_lang())
+    except BriefPdfError:
+        return render_template("projekte/steckbrief_fehler.html", page_url=page_url), 503
+    return download(data, f"kooperationssteckbrief-{brief.slug}.pdf", "application/pdf")
+
+
+@bp.get("/<int:project_id>/steckbrief")
+@login_required
+def steckbrief(project_id: int):
+    """The project's Kooperationssteckbrief as a printable page."""
+    brief = _project_brief_or_404(project_id)
+    return _brief_page(
+        brief,
+        url_for("projekte.steckbrief_pdf", project_id=project_id),
+        url_for("projekte.detail", project_id=project_id),
+    )
+
+
+@bp.get("/<int:project_id>/steckbrief.pdf")
+@login_required
+def steckbrief_pdf(project_id: int):
+    """The project's Kooperationssteckbrief as PDF (WeasyPrint, same template as the page)."""
+    brief = _project_brief_or_404(project_id)
+    return _brief_pdf(brief, url_for("projekte.steckbrief", project_id=project_id))
+
+
+@bp.get("/partnerschaft/<int:partnership_id>/steckbrief")
+@login_required
+def partnerschaft_steckbrief(partnership_id: int):
+    """A partnership's Kooperationssteckbrief as a printable page."""
+    brief = _partnership_brief_or_404(partnership_id)
+    return _brief_page(
+        brief,
+        url_for("projekte.partnerschaft_steckbrief_pdf", partnership_id=partnership_id),
+        url_for("kontakte.anfragen"),
+    )
+
+
+@bp.get("/partnerschaft/<int:partnership_id>/steckbrief.pdf")
+@login_required
+def partnerschaft_steckbrief_pdf(partnership_id: int):
+    """A partnership's Kooperationssteckbrief as PDF."""
+    brief = _partnership_brief_or_404(partnership_id)
+    return _brief_pdf(brief, url_for("projekte.partnerschaft_steckbrief", partnership_id=partnership_id))

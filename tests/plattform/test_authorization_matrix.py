@@ -249,6 +249,13 @@ CASES = [
     ("GET", "/projekte/{p_b}/abschliessen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/999999/abschliessen", None, (L, 404, 404, 404, 404)),
     ("GET", "/projekte/vorschlaege", None, (L, 200, 200, 200, 200)),
+    # Kooperationssteckbrief: only for the project's Kommunen, their coordination and administrators
+    ("GET", "/projekte/{p_b}/steckbrief", None, (L, 404, 200, 200, 200)),
+    ("GET", "/projekte/{p_a}/steckbrief", None, (L, 200, 404, 200, 200)),
+    ("GET", "/projekte/{p_b}/steckbrief.pdf", None, (L, 404, 200, 200, 200)),
+    ("GET", "/projekte/999999/steckbrief.pdf", None, (L, 404, 404, 404, 404)),
+    ("GET", "/projekte/partnerschaft/999999/steckbrief", None, (L, 404, 404, 404, 404)),
+    ("GET", "/projekte/partnerschaft/999999/steckbrief.pdf", None, (L, 404, 404, 404, 404)),
     # --- auswertung (funnel): coordinators their network and Kreis, administrators every group
     ("GET", "/auswertung/", None, (L, 403, 403, 200, 200)),
     ("GET", "/auswertung/netzwerk/{n1}", None, (L, 403, 403, 200, 200)),
