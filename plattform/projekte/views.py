@@ -15,7 +15,14 @@ from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
 from plattform.projekte import bp
-from plattform.projekte.forms import CloseForm, HandOverForm, KommuneChoiceForm, ProposeForm, StatusForm
+from plattform.projekte.forms import (
+    CloseForm,
+    HandOverForm,
+    InviteKommunenForm,
+    KommuneChoiceForm,
+    ProposeForm,
+    StatusForm,
+)
 from plattform.projekte.models import PROJECT_STATUS_LABELS_DE, ProjectProposal
 from plattform.projekte.proposals import duplications_for_kreis, proposals_for
 from plattform.projekte.services import (
@@ -174,6 +181,48 @@ def neu():
             return redirect(url_for("projekte.detail", project_id=project.id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("projekte/neu.html", form=form), status
+
+
+@bp.route("/<int:project_id>/einladen", methods=["GET", "POST"])
+@login_required
+def einladen(project_id: int):
+    """The lead invites more Kommunen (by AGS); each officer of an invited Kommune gets a notice."""
+    import re
+
+    from plattform.kommunen.services import get_by_ags
+    from plattform.projekte.services import invite_kommunen
+
+    project = _project_or_404(project_id)
+    if not _may_steer(project) or project.is_closed:
+        abort(403)
+    form = InviteKommunenForm()
+    if form.validate_on_submit():
+        codes = [c for c in re.split(r"[\s,;]+", form.ags.data.strip()) if c]
+        kommunen = [get_by_ags(c) for c in codes]
+        unknown = [c for c, k in zip(codes, kommunen, strict=True) if k is None or not k.active]
+        if unknown:
+            form.ags.errors = [_("Nicht im Gemeindeverzeichnis: %(codes)s.", codes=", ".join(unknown[:10]))]
+        else:
+            try:
+                invited = invite_kommunen(project, kommunen)
+                db.session.commit()
+            except ProjectError as exc:
+                db.session.rollback()
+                form.ags.errors = [str(exc)]
+            else:
+                if invited:
+                    flash(
+                        _(
+                            "Eingeladen: %(namen)s. Die Verantwortlichen erhalten eine E-Mail.",
+                            namen=", ".join(k.name for k in invited),
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Diese Kommunen sind bereits eingeladen oder Mitglied."), "info")
+                return redirect(url_for("projekte.detail", project_id=project.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("projekte/einladen.html", project=project, form=form), status
 
 
 @bp.route("/<int:project_id>/federfuehrung", methods=["GET", "POST"])

@@ -119,3 +119,22 @@ class TestBrokerDown:
         recompute()
         create_from_the_proposal(client, login, creator, a)
         assert invited.email in by_recipient(smtp_server)
+
+
+def test_the_lead_invites_more_kommunen_by_ags_and_their_officers_are_told(app, client, login, smtp_server):
+    from plattform.projekte.services import propose_project
+
+    a, b, c = group_of_three()
+    lead = officer(a, name="Anna Adorf", status=None)
+    invited = officer(c, name="Carla Cedorf", status=None)
+    project = propose_project(a, HUND, "Hundesteuer gemeinsam")
+    db.session.commit()
+    login(lead)
+    bad = client.post(f"/projekte/{project.id}/einladen", data={"ags": f"{b.ags}, 09999999"})
+    assert bad.status_code == 422 and "Nicht im Gemeindeverzeichnis: 09999999." in bad.text
+    assert smtp_server.messages == []
+    done = client.post(f"/projekte/{project.id}/einladen", data={"ags": f"{b.ags} {c.ags}"})
+    assert done.status_code == 303
+    (msg,) = by_recipient(smtp_server)[invited.email]
+    assert msg["Subject"] == "Einladung in das gemeinsame Projekt „Hundesteuer gemeinsam“"
+    assert {m.kommune_id for m in get_project(project.id).members if m.status == "eingeladen"} == {b.id, c.id}
