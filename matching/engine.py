@@ -1047,27 +1047,30 @@ def _fill_short(prep: Prepared, idx: np.ndarray, val: np.ndarray, capacity: np.n
     n, k = idx.shape
     appear = appearances(idx, n)
     short = np.nonzero((idx < 0).any(1))[0]
-    if short.size == 0:
-        return
-    for s in range(0, short.size, prep.params.block_rows):
-        rows = short[s : s + prep.params.block_rows]
+    step = prep.params.block_rows
+    for s in range(0, short.size, step):
+        rows = short[s : s + step]
         dense = score_dense(prep, rows)
+        have = idx[rows] >= 0
+        rr, cc = np.nonzero(have)
+        dense[rr, idx[rows][rr, cc]] = -np.inf  # already in the list
+        dense[:, appear >= capacity] = -np.inf  # full before this block
+        fetch = 3 * k
+        ci, cv = _topk_rows(dense, fetch)
         for b, i in enumerate(rows):
-            have = idx[i] >= 0
-            want = k - int(have.sum())
-            row = dense[b].copy()
-            row[idx[i][have]] = -np.inf
-            row[appear >= capacity] = -np.inf
-            if not np.isfinite(row).any():
-                continue
-            ci, cv = _topk_exact(row[None, :], min(want, n), want)
-            ci, cv = ci[0], cv[0]
-            got = ci >= 0
-            f = int(have.sum())
-            g = int(got.sum())
-            idx[i, f : f + g] = ci[got]
-            val[i, f : f + g] = cv[got]
-            appear[ci[got]] += 1
+            f = int(have[b].sum())
+            cand, vals = ci[b], cv[b]
+            ok = (cand >= 0) & (appear[np.maximum(cand, 0)] < capacity[np.maximum(cand, 0)])
+            if ok.sum() < k - f and (cand >= 0).all():  # the block filled some: this row exactly
+                row = dense[b].copy()
+                row[appear >= capacity] = -np.inf
+                cand, vals = _topk_exact(row[None, :], min(k, n), k)
+                cand, vals = cand[0], vals[0]
+                ok = cand >= 0
+            take = np.nonzero(ok)[0][: k - f]
+            idx[i, f : f + take.size] = cand[take]
+            val[i, f : f + take.size] = vals[take]
+            appear[cand[take]] += 1
 
 
 def gini(appearances: np.ndarray) -> float:
