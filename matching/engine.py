@@ -946,12 +946,12 @@ def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray
     Step by step, the next candidate maximises score·(1 + diversity·novelty), novelty = the share of
     row i's still uncovered needs that the candidate's strengths cover (0 once all are covered, or
     for a row without needs); a candidate with the same (non-empty) profile as an earlier pick waits
-    behind every distinct one. Ties go to the earlier pool position (score desc, column asc), so the
+    behind every distinct one. diversity 0 keeps the score order. Ties go to the earlier pool position (score desc, column asc), so the
     order depends only on the pool. Returns the reordered (idx, score); scores stay the pair scores.
     """
     n, m = pool_idx.shape
     d = float(prep.params.diversity)
-    if n == 0 or m == 0:
+    if n == 0 or m == 0 or d <= 0:  # diversity 0: the plain score order, twins included
         return pool_idx.copy(), pool_score.copy()
     valid = pool_idx >= 0
     safe = np.where(valid, pool_idx, 0)
@@ -968,13 +968,10 @@ def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray
     for step in range(steps):
         if not avail.any():
             break
-        if d > 0:
-            new = np.bitwise_count(cand_s & uncovered[:, None, :]).sum(-1, dtype=np.int64)
-            open_ = np.bitwise_count(uncovered).sum(-1, dtype=np.int64)
-            nov = np.divide(new, open_[:, None], out=np.zeros((n, m)), where=open_[:, None] > 0)
-            val = score64 * (1.0 + d * nov)
-        else:
-            val = score64.copy()
+        new = np.bitwise_count(cand_s & uncovered[:, None, :]).sum(-1, dtype=np.int64)
+        open_ = np.bitwise_count(uncovered).sum(-1, dtype=np.int64)
+        nov = np.divide(new, open_[:, None], out=np.zeros((n, m)), where=open_[:, None] > 0)
+        val = score64 * (1.0 + d * nov)
         # a duplicate profile goes behind all distinct ones: map its value into (-1, 0]
         val = np.where(dup, -1.0 / (1.0 + np.maximum(val, 0.0)), val)
         val[~avail] = -np.inf
