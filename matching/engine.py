@@ -947,7 +947,8 @@ def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray
     row i's still uncovered needs that the candidate's strengths cover (0 once all are covered, or
     for a row without needs); a candidate with the same (non-empty) profile as an earlier pick waits
     behind every distinct one. diversity 0 keeps the score order. Ties go to the earlier pool
-    position (score desc, column asc), so the order depends only on the pool. Returns the reordered (idx, score); scores stay the pair scores.
+    position (score desc, column asc), so the order depends only on the pool. Returns the
+    reordered (idx, score); the scores stay the pair scores.
     """
     n, m = pool_idx.shape
     d = float(prep.params.diversity)
