@@ -239,9 +239,13 @@ def _cell(key: str, fmt: str | None, row: dict) -> str:
         return f"{row['max_appearances']:.0f} / {row['cap']:.0f}"
     if key == "estimate_slot_share":
         share, pop = row["estimate_slot_share"], row["estimate_population_share"]
+        if pop == 0:
+            return "–"
         return f"{share:.1%} ({pop:.1%}; {share / pop:.2f}×)"
     if key == "median_km_no_coordinates":
         a, b = row["median_km_no_coordinates"], row["median_km_others"]
+        if not np.isfinite(a):
+            return f"– / {b:.0f}"
         return f"{a:.0f} / {b:.0f} ({a / b:.1f}×)"
     return fmt.format(row[key])
 
