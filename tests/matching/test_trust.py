@@ -239,3 +239,53 @@ def test_diversity_agrees_between_full_chord_and_update():
     again = E.compute(inp, p)
     np.testing.assert_array_equal(upd.pool_idx, again.pool_idx)
     np.testing.assert_array_equal(upd.idx, again.idx)
+
+
+# ---------------------------------------------------------------------------------------- evaluation
+
+
+def test_benchmark_directory_has_each_kreisfreie_stadt_once():
+    from pathlib import Path
+
+    from benchmarks.matching import load_germany
+
+    path = Path(__file__).resolve().parents[1] / "data" / "gv-isys-auszug-2020q4.csv"
+    ags, _names, kinds, _pop, _lat, _lon = load_germany(path)
+    assert len(ags) == len(set(ags))
+    assert "05111000" in ags  # Düsseldorf, a kreisfreie Stadt: there, once
+    assert kinds[ags.index("05358000")] == "kreis"  # Kreis Düren stays a Kreis
+
+
+def test_trust_report_figures():
+    from matching.evaluation import Planted, diverse_top, trust_report
+
+    n = 6
+    S = np.zeros((n, 4), np.float32)
+    N = np.zeros((n, 4), np.float32)
+    N[0, :3] = 2
+    S[1, 0] = S[2, 1] = S[3, 2] = 3
+    inp = E.MatchInput(ags=[str(i) for i in range(n)], strength=S, need=N)
+    idx = np.full((n, 3), -1, np.int32)
+    idx[0] = [1, 2, 3]
+    idx[1] = [0, 2, -1]
+    assert diverse_top(inp, idx) == 1.0  # only row 0 needs three topics, and gets all three
+    idx2 = idx.copy()
+    idx2[0] = [1, 1, 1]
+    assert diverse_top(inp, idx2) == 0.0
+    lat = np.array([50.0, 50.1, 50.2, 51.0, 50.0, 50.0])
+    lon = np.full(n, 8.0)
+    est = np.array([False, False, True, True, False, False])
+    rep = trust_report(
+        inp,
+        idx,
+        np.full(n, 2),
+        Planted([], {}),
+        estimated=est,
+        no_coord=np.array([True, False, False, False, False, False]),
+        true_lat=lat,
+        true_lon=lon,
+    )
+    assert rep["max_appearances"] == 2 and rep["cap"] == 2
+    assert rep["never_suggested"] == pytest.approx(2 / 6)  # 4 and 5
+    assert rep["estimate_slot_share"] == pytest.approx(3 / 5)  # 2, 3 and 2 of five slots
+    assert rep["median_km_no_coordinates"] == pytest.approx(E.haversine_km(50.0, 8.0, 50.2, 8.0), rel=1e-6)
