@@ -1039,36 +1039,42 @@ def apply_exposure(
 
 
 def _fill_short(prep: Prepared, idx: np.ndarray, val: np.ndarray, capacity: np.ndarray) -> None:
-    """Rows left short by the cap: score them against all columns and take, best first, the allowed
-    candidates with capacity left (in place). Rows in index order, so the result is deterministic;
-    a row stays short only when every allowed other Kommune is full."""
+    """Rows left short by the cap: score them against the columns with capacity left and take, best
+    first, the allowed ones (in place). Rows in index order, so the result is deterministic; a row
+    stays short only when every allowed other Kommune is full."""
     n, k = idx.shape
     appear = appearances(idx, n)
     short = np.nonzero((idx < 0).any(1))[0]
     step = prep.params.block_rows
     for s in range(0, short.size, step):
         rows = short[s : s + step]
-        dense = score_dense(prep, rows)
+        cols = np.nonzero(appear < capacity)[0]  # full before this block: never again
+        if cols.size == 0:
+            return
+        dense = score_dense(prep, rows, cols)
         have = idx[rows] >= 0
         rr, cc = np.nonzero(have)
-        dense[rr, idx[rows][rr, cc]] = -np.inf  # already in the list
-        dense[:, appear >= capacity] = -np.inf  # full before this block
-        fetch = 3 * k
-        ci, cv = _topk_rows(dense, fetch)
+        listed = idx[rows][rr, cc]
+        pos = np.searchsorted(cols, listed)
+        hit = (pos < cols.size) & (cols[np.minimum(pos, cols.size - 1)] == listed)
+        dense[rr[hit], pos[hit]] = -np.inf  # already in the list
+        ci, cv = _topk_rows(dense, 3 * k)
         for b, i in enumerate(rows):
             f = int(have[b].sum())
             cand, vals = ci[b], cv[b]
-            ok = (cand >= 0) & (appear[np.maximum(cand, 0)] < capacity[np.maximum(cand, 0)])
+            gc = cols[np.maximum(cand, 0)]
+            ok = (cand >= 0) & (appear[gc] < capacity[gc])
             if ok.sum() < k - f and (cand >= 0).all():  # the block filled some: this row exactly
                 row = dense[b].copy()
-                row[appear >= capacity] = -np.inf
-                cand, vals = _topk_exact(row[None, :], min(k, n), k)
+                row[appear[cols] >= capacity[cols]] = -np.inf
+                cand, vals = _topk_exact(row[None, :], min(k, cols.size), k)
                 cand, vals = cand[0], vals[0]
+                gc = cols[np.maximum(cand, 0)]
                 ok = cand >= 0
             take = np.nonzero(ok)[0][: k - f]
-            idx[i, f : f + take.size] = cand[take]
+            idx[i, f : f + take.size] = gc[take]
             val[i, f : f + take.size] = vals[take]
-            appear[cand[take]] += 1
+            appear[gc[take]] += 1
 
 
 def gini(appearances: np.ndarray) -> float:
