@@ -130,6 +130,9 @@ class MatchResult:
     pool_score: np.ndarray  # n×m float32
     params: MatchParams = field(default_factory=MatchParams)
     capacity: np.ndarray | None = None  # n int, the capacities the run was held to (None = uncapped)
+    # the pools in diversified order (reused by update_one for the rows whose pool did not change)
+    div_idx: np.ndarray | None = field(default=None, repr=False)
+    div_score: np.ndarray | None = field(default=None, repr=False)
 
     def suggestions(self, i: int) -> list[tuple[int, float]]:
         """Kommune i's suggestions as (index, score), in list order, without padding."""
@@ -426,13 +429,34 @@ def _bits(mask: np.ndarray) -> np.ndarray:
 
 
 def _profile_ids(S: np.ndarray, N: np.ndarray) -> np.ndarray:
-    """Equal ids for identical (strength, need) rows; -1 for an empty profile (nothing to repeat)."""
-    both = np.ascontiguousarray(np.hstack([S, N]).astype(np.float32))
-    if both.shape[0] == 0:
+    """Equal ids for identical (strength, need) rows; -1 for an empty profile (nothing to repeat).
+
+    Whole levels 0–3 are packed two bits per topic into uint64 words and sorted as keys (fast); other
+    levels fall back to comparing the float rows."""
+    n = S.shape[0]
+    if n == 0:
         return np.zeros(0, np.int64)
-    _, ids = np.unique(both, axis=0, return_inverse=True)
-    ids = ids.reshape(-1).astype(np.int64)
-    ids[~(both != 0).any(1)] = -1
+    both = np.hstack([S, N]).astype(np.float32)
+    empty = ~(both != 0).any(1)
+    whole = both.astype(np.uint8)
+    if np.array_equal(whole, both) and whole.max(initial=0) <= 3:
+        width = whole.shape[1]
+        words = []
+        for w0 in range(0, width, 32):
+            part = whole[:, w0 : w0 + 32].astype(np.uint64)
+            shifts = (2 * np.arange(part.shape[1])).astype(np.uint64)
+            words.append((part << shifts).sum(1, dtype=np.uint64))
+        keys = np.column_stack(words)
+        order = np.lexsort(keys.T[::-1])
+        sk = keys[order]
+        new = np.ones(n, bool)
+        new[1:] = (sk[1:] != sk[:-1]).any(1)
+        ids = np.empty(n, np.int64)
+        ids[order] = np.cumsum(new) - 1
+    else:
+        _, ids = np.unique(np.ascontiguousarray(both), axis=0, return_inverse=True)
+        ids = ids.reshape(-1).astype(np.int64)
+    ids[empty] = -1
     return ids
 
 
@@ -940,15 +964,16 @@ def capacities(inp: MatchInput, params: MatchParams) -> np.ndarray | None:
     return np.maximum(cap, 0)
 
 
-def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray):
+def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray, rows=None):
     """Reorder each row's pool greedily (maximal marginal relevance over the taught topics).
 
     Step by step, the next candidate maximises score·(1 + diversity·novelty), novelty = the share of
     row i's still uncovered needs that the candidate's strengths cover (0 once all are covered, or
     for a row without needs); a candidate with the same (non-empty) profile as an earlier pick waits
     behind every distinct one. diversity 0 keeps the score order. Ties go to the earlier pool
-    position (score desc, column asc), so the order depends only on the pool. Returns the
-    reordered (idx, score); the scores stay the pair scores.
+    position (score desc, column asc), so the order depends only on the pool. `rows`: the
+    Kommunen the pool rows belong to (default: row r is Kommune r). Returns the reordered (idx,
+    score); the scores stay the pair scores.
     """
     n, m = pool_idx.shape
     d = float(prep.params.diversity)
@@ -958,7 +983,7 @@ def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray
     safe = np.where(valid, pool_idx, 0)
     sbits, nbits = prep.topic_bits
     cand_s = sbits[safe]  # n×m×W
-    uncovered = nbits.copy()  # n×W, the row's own needs not yet covered
+    uncovered = (nbits if rows is None else nbits[_rows(rows, prep.n)]).copy()  # needs not yet covered
     pid = np.where(valid, prep.profile_id[safe], -1)
     score64 = np.where(valid, pool_score, -np.inf).astype(np.float64)
     avail = valid & np.isfinite(score64)
@@ -1107,15 +1132,25 @@ def _distances(inp: MatchInput, idx: np.ndarray) -> np.ndarray:
     return d
 
 
-def _finish(inp: MatchInput, prep: Prepared, pool_idx, pool_val) -> MatchResult:
-    """Diversity, exposure under the hard cap, deeper candidates where a pool ran dry."""
+def _finish(inp: MatchInput, prep: Prepared, pool_idx, pool_val, reuse=None) -> MatchResult:
+    """Diversity, exposure under the hard cap, deeper candidates where a pool ran dry.
+
+    reuse = (div_idx, div_score, changed rows): the diversified pools of an earlier result whose
+    other rows' pools (and their candidates' profiles) are unchanged; only the changed rows are
+    reordered again, which gives the same order as reordering all."""
     p = prep.params
     cap = capacities(inp, p)
-    div_idx, div_val = diversify_pools(prep, pool_idx, pool_val)
+    if reuse is not None and reuse[0] is not None and reuse[0].shape == pool_idx.shape:
+        div_idx, div_val = reuse[0].copy(), reuse[1].copy()
+        ch = np.unique(_rows(reuse[2], prep.n))
+        if ch.size:
+            div_idx[ch], div_val[ch] = diversify_pools(prep, pool_idx[ch], pool_val[ch], ch)
+    else:
+        div_idx, div_val = diversify_pools(prep, pool_idx, pool_val)
     idx, val = apply_exposure(div_idx, div_val, p.k, cap)
     if cap is not None:
         _fill_short(prep, idx, val, cap)
-    return MatchResult(idx, val, _distances(inp, idx), pool_idx, pool_val, p, cap)
+    return MatchResult(idx, val, _distances(inp, idx), pool_idx, pool_val, p, cap, div_idx, div_val)
 
 
 def compute(inp: MatchInput, params: MatchParams | None = None) -> MatchResult:
@@ -1170,7 +1205,9 @@ def update_one(inp: MatchInput, result: MatchResult, i: int) -> MatchResult:
         pool_val[patch] = np.take_along_axis(ext_v, order, 1)
     if redo.size:
         pool_idx[redo], pool_val[redo] = score_block(prep, redo)
-    return _finish(inp, prep, pool_idx, pool_val)
+    # every row with i in its old or new pool is in patch or redo: the others' pools are unchanged
+    changed = np.concatenate([[i], patch, redo]).astype(np.int64)
+    return _finish(inp, prep, pool_idx, pool_val, (result.div_idx, result.div_score, changed))
 
 
 # ------------------------------------------------------------------------------------ explanations

@@ -289,3 +289,23 @@ def test_trust_report_figures():
     assert rep["never_suggested"] == pytest.approx(2 / 6)  # 4 and 5
     assert rep["estimate_slot_share"] == pytest.approx(3 / 5)  # 2, 3 and 2 of five slots
     assert rep["median_km_no_coordinates"] == pytest.approx(E.haversine_km(50.0, 8.0, 50.2, 8.0), rel=1e-6)
+
+
+def test_update_one_reuses_the_diversified_order_and_equals_a_full_recompute():
+    inp = _world(2500, 6, estimated=0.2, no_coords=0.05, supers=3)
+    p = E.MatchParams(k=10)
+    result = E.compute(inp, p)
+    rng = np.random.default_rng(3)
+    for i in (0, 17, 1234):
+        inp.strength[i] = rng.integers(0, 4, inp.strength.shape[1])
+        inp.need[i] = rng.integers(0, 4, inp.need.shape[1])
+        result = E.update_one(inp, result, i)
+    full = E.compute(inp, p)
+    np.testing.assert_array_equal(result.pool_idx, full.pool_idx)
+    np.testing.assert_array_equal(result.div_idx, full.div_idx)
+    np.testing.assert_array_equal(result.idx, full.idx)
+    # a result rebuilt from stored arrays (no diversified order kept) gives the same update
+    r = result
+    stored = E.MatchResult(r.idx, r.score, r.distance_km, r.pool_idx, r.pool_score, p)
+    inp.strength[5] = np.roll(inp.strength[5], 3)
+    np.testing.assert_array_equal(E.update_one(inp, stored, 5).idx, E.update_one(inp, result, 5).idx)
