@@ -14,10 +14,11 @@ Score of candidate j in Kommune i's list (i = row, j = column)::
 
 The geometric mean is symmetric and zero unless both sides gain, so a mutual pair outranks a one-way
 pair of the same size, while the smaller one-way terms keep mentoring visible where nothing mutual is
-near. An estimate (strengths and needs only guessed from the type test) is divided by its discount
-before the products but normalised by its undiscounted need sum, so each estimated side halves the
-teaching terms. All context terms are log-factors, so a block needs one small dense matrix product for
-them (distance via the centred unit-vector expansion of the haversine chord, in float64) plus a sparse
+near. An estimate (strengths and needs only guessed from the type test) is scaled by the discount
+before the products but normalised by its undiscounted need sum, so each estimated side of a pair
+halves the teaching terms (at the default 0.5), and its capacity is its share of the slots.
+All context terms are log-factors, so a block needs one small dense matrix product for them
+(distance via the centred unit-vector expansion of the haversine chord, in float64) plus a sparse
 Kreis/network bonus. Rows are processed in blocks; an N×N matrix never exists.
 
 Full recompute: each row block is scored against one column tile at a time (the residue classes
