@@ -84,6 +84,8 @@ class MatchInput:
     ignored: np.ndarray | None = None  # m×2 int (i, j): i was shown j and did nothing (directional)
     ignored_factor: np.ndarray | None = None  # m, factor in (0, 1], see ignore_factor()
     capacity: np.ndarray | None = None  # n int: how often each Kommune may be suggested; None = default
+    estimated: np.ndarray | None = None  # n bool: strengths and needs only estimated from the type test
+    coord_approx: np.ndarray | None = None  # n bool: coordinates approximate (the Kreis's centre)
 
     @property
     def n(self) -> int:
@@ -1039,3 +1041,33 @@ def pair_components(inp: MatchInput, i: int, j: int, params: MatchParams | None 
 def with_params(result: MatchResult, **changes) -> MatchParams:
     """A copy of a result's params with some fields changed (convenience for callers and tests)."""
     return replace(result.params, **changes)
+
+
+def networks_matrix(networks, n: int) -> sp.csr_matrix | None:
+    """Network membership as an n×M 0/1 CSR matrix (None without memberships)."""
+    return _networks_csr(networks, n)
+
+
+def pair_terms(prep: Prepared, rows, cols) -> dict[str, np.ndarray]:
+    """TEMPORARY (lead branch): the score's parts of many pairs; replaced by the engine branch's
+    vectorised version built from the kernel's own features."""
+    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    p = prep.params
+    N, S = prep.need.astype(np.float64), prep.strength.astype(np.float64)
+
+    def teach(a, b):
+        tot = N[a].sum(1)
+        dot = (N[a] * S[b]).sum(1)
+        return np.divide(dot, 3 * tot, out=np.zeros_like(dot), where=tot > 0)
+
+    t_in, t_out = teach(rows, cols), teach(cols, rows)
+    comp = p.w_mutual * np.sqrt(t_in * t_out) + p.w_in * t_in + p.w_out * t_out + p.base
+    score = np.array([score_dense(prep, [r], np.array([c]))[0, 0] for r, c in zip(rows, cols, strict=True)])
+    return {
+        "teach_in": t_in,
+        "teach_out": t_out,
+        "comp": comp,
+        "log_context": np.log(np.maximum(score, 1e-300) / comp),
+        "ignored_factor": np.ones(rows.size),
+        "score": score,
+    }

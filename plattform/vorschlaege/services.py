@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import logging
 import os
 import time
@@ -31,6 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from matching import engine
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
+from matching.facts import pair_codes
 from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
 from plattform.core.clock import utcnow
 from plattform.extensions import db
@@ -38,7 +38,6 @@ from plattform.kommunen.models import KIND_LABELS_DE, Kommune
 from plattform.kommunen.services import matchable_filter
 from plattform.kontakte.models import ContactRequest, Partnership
 from plattform.profile.models import Profile, ProfileTopic
-from plattform.vorschlaege.explanations import explain_pairs
 from plattform.vorschlaege.models import (
     MatchingState,
     Suggestion,
@@ -152,13 +151,15 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
     need = np.zeros((n, t), np.float32)
     reach = np.full(n, np.nan)
     type_idx = np.full(n, -1, np.int64)
-    for kommune_id, typ, reichweite in db.session.execute(
-        sa.select(Profile.kommune_id, Profile.typ, Profile.reichweite_km)
+    estimated = np.zeros(n, bool)
+    for kommune_id, typ, reichweite, is_estimate in db.session.execute(
+        sa.select(Profile.kommune_id, Profile.typ, Profile.reichweite_km, Profile.estimated)
     ):
         r = row_of.get(kommune_id)
         if r is None:
             continue
         reach[r] = reichweite if reichweite is not None else np.nan
+        estimated[r] = bool(is_estimate)
         type_idx[r] = TYPES.index(typ) if typ in TYPES else -1
     unknown: set[str] = set()
     for kommune_id, thema, staerke, bedarf in db.session.execute(
@@ -249,6 +250,7 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
         exclude=np.array(exclude, dtype=np.int64).reshape(-1, 2) if exclude else None,
         ignored=np.array(ign_pairs, dtype=np.int64).reshape(-1, 2) if ign_pairs else None,
         ignored_factor=engine.ignore_factor(np.array(ign_count), np.array(ign_age)) if ign_pairs else None,
+        estimated=estimated,
     )
     names = [display_name(k.name, k.kind, k.ebene) for k in kommunen]
     return MatchContext(ids=ids, ags=inp.ags, names=names, inp=inp, row_of=row_of)
@@ -257,7 +259,7 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
 # -------------------------------------------------------------------------------------- npz blobs
 
 _INPUT_ARRAYS = ("strength", "need", "lat", "lon", "population", "kind", "kreis", "type_idx", "reach_km")
-_OPTIONAL_ARRAYS = ("exclude", "ignored", "ignored_factor")
+_OPTIONAL_ARRAYS = ("exclude", "ignored", "ignored_factor", "estimated", "coord_approx")
 
 
 def _npz(**arrays) -> bytes:
@@ -393,24 +395,13 @@ def fail_run(run_id: int, error: BaseException | str) -> None:
     log.error("Vorschlagslauf %s fehlgeschlagen: %s", run_id, message)
 
 
-SUGGESTION_COLUMNS = (
-    "run_id",
-    "kommune_id",
-    "partner_id",
-    "rank",
-    "score",
-    "teaches_me",
-    "learns_from_me",
-    "distance_km",
-    "explanation_de",
-    "parts",
-)
+SUGGESTION_COLUMNS = ("run_id", "kommune_id", "rank", "partner_id", "score", "distance_km", "facts")
 
 
 def suggestion_rows(
     run_id: int, ctx: MatchContext, result: MatchResult, rows: np.ndarray | None = None
 ) -> list[tuple]:
-    """Suggestion rows (tuples in SUGGESTION_COLUMNS order, JSON already encoded) with explanations."""
+    """Suggestion rows (tuples in SUGGESTION_COLUMNS order): ids, rank, score, distance, facts code."""
     rows = np.arange(ctx.inp.n) if rows is None else np.asarray(rows, dtype=np.int64)
     if rows.size == 0:
         return []
@@ -418,26 +409,23 @@ def suggestion_rows(
     rr, rank = np.nonzero(idx >= 0)
     i = rows[rr]
     j = idx[rr, rank].astype(np.int64)
-    texts = explain_pairs(ctx.inp, i, j, ctx.names, result.params)
+    distance = result.distance_km[rows][rr, rank].astype(np.float64)
+    terms = engine.pair_terms(engine.prepare(ctx.inp, result.params), i, j)
+    codes = pair_codes(ctx.inp, terms, i, j, distance)
     score = result.score[rows][rr, rank].astype(np.float64)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return [
-        (
-            run_id,
-            a,
-            b,
-            r + 1,
-            s,
-            dumps(texts.teaches_me[p]),
-            dumps(texts.learns_from_me[p]),
-            None if texts.distance_km[p] is None else round(texts.distance_km[p], 2),
-            texts.text_de[p],
-            dumps(texts.parts[p]),
+    dist = [None if not np.isfinite(d) else round(d, 2) for d in distance.tolist()]
+    return list(
+        zip(
+            [run_id] * len(codes),
+            ctx.ids[i].tolist(),
+            (rank + 1).tolist(),
+            ctx.ids[j].tolist(),
+            score.tolist(),
+            dist,
+            codes,
+            strict=True,
         )
-        for p, (a, b, r, s) in enumerate(
-            zip(ctx.ids[i].tolist(), ctx.ids[j].tolist(), rank.tolist(), score.tolist(), strict=True)
-        )
-    ]
+    )
 
 
 def _insert_chunk(rows: list[tuple]) -> None:
@@ -748,8 +736,8 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
 
 # Partner and its Kreis in the same query; their Land (joined by default) is not shown with a suggestion.
 _PARTNER_WITH_KREIS = (
-    joinedload(Suggestion.partner).lazyload(Kommune.land),
-    joinedload(Suggestion.partner).joinedload(Kommune.kreis).lazyload(Kommune.land),
+    joinedload(Suggestion.partner, innerjoin=True).lazyload(Kommune.land),
+    joinedload(Suggestion.partner, innerjoin=True).joinedload(Kommune.kreis).lazyload(Kommune.land),
 )
 
 
@@ -801,6 +789,7 @@ class DashboardList:
     types: dict[int, str | None]  # Kommune id → type (both sides of every suggestion)
     asked: set[int]  # partners with an open contact request from this Kommune
     last_shown: dict[int, datetime | None]  # partner → when record_shown last moved its clock
+    own_estimated: bool = False  # the Kommune's own profile is only the type-test estimate
 
 
 @functools.cache
@@ -827,16 +816,18 @@ def _dashboard_query() -> sa.Select:
         )
         .scalar_subquery()
     )
-    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at)
+    own_estimated = sa.select(Profile.estimated).where(Profile.kommune_id == kommune_id).scalar_subquery()
+    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at, own_estimated)
 
 
 def dashboard_list(kommune_id: int) -> DashboardList:
     """The current suggestions with both sides' types, whether a request is already open and when
     each was last shown (for record_shown): everything the page needs from the database at once."""
     result = DashboardList([], {}, set(), {})
-    for suggestion, typ, own, is_asked, last_shown in db.session.execute(
+    for suggestion, typ, own, is_asked, last_shown, own_estimated in db.session.execute(
         _dashboard_query(), {"kommune_id": kommune_id}
     ):
+        result.own_estimated = bool(own_estimated)
         result.suggestions.append(suggestion)
         result.types[suggestion.partner_id] = typ
         result.types[kommune_id] = own
@@ -942,21 +933,51 @@ def record_shown(
 # ------------------------------------------------------------------------------------------ CLI
 
 
+def suggestion_item(s: Suggestion) -> dict:
+    """One suggestion as plain data (the CLI's and the API's fields), explained in the active locale.
+
+    `explanation_de` stays one release for clients that read it (deprecated, docs/api.md).
+    """
+    from flask_babel import force_locale
+
+    from plattform.vorschlaege.explain import sentence
+
+    facts = s.fact_sheet
+    me, partner = s.kommune.short_name, s.partner.short_name
+    explanation = sentence(facts, me, partner)
+    with force_locale("de"):
+        explanation_de = sentence(facts, me, partner)
+    return {
+        "rank": s.rank,
+        "ags": s.partner.ags,
+        "name": s.partner.name,
+        "score": s.score,
+        "teaches_me": s.teaches_me,
+        "learns_from_me": s.learns_from_me,
+        "distance_km": s.distance_km,
+        "explanation": explanation,
+        "facts": facts.as_json(),
+        "explanation_de": explanation_de,
+    }
+
+
 def suggestion_items(kommune_id: int, limit: int | None = None) -> list[dict]:
     """The Kommune's current suggestions as plain data (the CLI's and the API's fields)."""
-    return [
-        {
-            "rank": s.rank,
-            "ags": s.partner.ags,
-            "name": s.partner.name,
-            "score": s.score,
-            "teaches_me": s.teaches_me,
-            "learns_from_me": s.learns_from_me,
-            "distance_km": s.distance_km,
-            "explanation_de": s.explanation_de,
-        }
-        for s in current_suggestions(kommune_id, limit)
-    ]
+    return [suggestion_item(s) for s in current_suggestions(kommune_id, limit)]
+
+
+def suggested_ags() -> list[str]:
+    """AGS of every Kommune with a list in the current run (`matching show --all`), ascending."""
+    run_id = current_run_id()
+    if run_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Kommune.ags)
+            .where(Kommune.id.in_(sa.select(Suggestion.kommune_id).where(Suggestion.run_id == run_id)))
+            .order_by(Kommune.ags)
+        )
+    )
 
 
 def suggestions_document(ags: str, limit: int | None = None) -> dict:
