@@ -62,7 +62,7 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     for row in new:
         kommune, partner = names[row.kommune_id], names[row.partner_id]
         text = _("Für %(kommune)s: %(partner)s.", kommune=kommune.short_name, partner=partner.short_name)
-        text += " " + sentence(row.fact_sheet, kommune.short_name, partner.short_name)
+        text += " " + sentence(row.fact_sheet, kommune.display_name, partner.display_name)
         items.append(
             DigestItem(
                 text_de=text,

@@ -144,8 +144,9 @@ def _context(_: _Words, facts: Facts) -> list[str]:
     if facts.same_kreis:
         out.append(_("im selben Kreis"))
     if facts.shared_networks:
+        ngettext = _.plural  # the name babel extracts plural forms by
         out.append(
-            _.plural("ein gemeinsames Netzwerk", "%(num)d gemeinsame Netzwerke", facts.shared_networks)
+            ngettext("ein gemeinsames Netzwerk", "%(num)d gemeinsame Netzwerke", facts.shared_networks)
         )
     if facts.complementary_types:
         out.append(

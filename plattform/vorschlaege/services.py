@@ -34,7 +34,7 @@ from matching.facts import pair_codes
 from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
 from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import KIND_LABELS_DE, Kommune
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import matchable_filter
 from plattform.kontakte.models import ContactRequest, Partnership
 from plattform.profile.models import Profile, ProfileTopic
@@ -87,14 +87,6 @@ def params_from_json(data: dict) -> MatchParams:
 # ----------------------------------------------------------------------------------------- input
 
 
-def display_name(name: str, kind: str, ebene: str) -> str:
-    """How a Kommune is named in explanations: 'Kreis Düren', 'Aachen' (no ', Stadt')."""
-    short = name.split(",")[0].strip()
-    if ebene == "kreis" and kind in ("kreis", "landkreis") and "kreis" not in short.lower():
-        return f"{KIND_LABELS_DE[kind]} {short}"
-    return short
-
-
 def _kind_code(kind: str, ebene: str) -> int:
     if ebene == "kreis":
         return KIND_CODES["kreis"]
@@ -109,7 +101,6 @@ class MatchContext:
 
     ids: np.ndarray  # row → kommune.id (ascending)
     ags: list[str]
-    names: list[str]
     inp: MatchInput
     row_of: dict[int, int] = field(default_factory=dict)
 
@@ -252,8 +243,7 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
         ignored_factor=engine.ignore_factor(np.array(ign_count), np.array(ign_age)) if ign_pairs else None,
         estimated=estimated,
     )
-    names = [display_name(k.name, k.kind, k.ebene) for k in kommunen]
-    return MatchContext(ids=ids, ags=inp.ags, names=names, inp=inp, row_of=row_of)
+    return MatchContext(ids=ids, ags=inp.ags, inp=inp, row_of=row_of)
 
 
 # -------------------------------------------------------------------------------------- npz blobs
@@ -276,7 +266,7 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray]:
 def pack_context(ctx: MatchContext) -> bytes:
     """Freeze a MatchContext so every chord block scores exactly the same input."""
     inp = ctx.inp
-    arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str), "names": np.array(ctx.names, dtype=str)}
+    arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str)}
     arrays.update({name: getattr(inp, name) for name in _INPUT_ARRAYS})
     arrays.update({name: getattr(inp, name) for name in _OPTIONAL_ARRAYS if getattr(inp, name) is not None})
     net = engine._networks_csr(inp.networks, inp.n)
@@ -303,7 +293,7 @@ def unpack_context(data: bytes) -> MatchContext:
         **{name: z[name] for name in _INPUT_ARRAYS},
         **{name: z.get(name) for name in _OPTIONAL_ARRAYS},
     )
-    return MatchContext(ids=z["ids"].astype(np.int64), ags=ags, names=[str(s) for s in z["names"]], inp=inp)
+    return MatchContext(ids=z["ids"].astype(np.int64), ags=ags, inp=inp)
 
 
 def _pool_blob(ctx: MatchContext, result: MatchResult) -> bytes:
@@ -943,7 +933,7 @@ def suggestion_item(s: Suggestion) -> dict:
     from plattform.vorschlaege.explain import sentence
 
     facts = s.fact_sheet
-    me, partner = s.kommune.short_name, s.partner.short_name
+    me, partner = s.kommune.display_name, s.partner.display_name
     explanation = sentence(facts, me, partner)
     with force_locale("de"):
         explanation_de = sentence(facts, me, partner)

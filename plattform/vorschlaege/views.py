@@ -63,12 +63,12 @@ def dashboard():
     total = len(suggestions)
     if valid:
         suggestions = _filter(suggestions, form, types)
-    me = kommune.short_name
+    me = kommune.display_name
     items = [
         (
             s,
-            sentence(s.fact_sheet, me, s.partner.short_name),
-            details(s.fact_sheet, me, s.partner.short_name, (kommune.population, s.partner.population)),
+            sentence(s.fact_sheet, me, s.partner.display_name),
+            details(s.fact_sheet, me, s.partner.display_name, (kommune.population, s.partner.population)),
         )
         for s in suggestions
     ]
