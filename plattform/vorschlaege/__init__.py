@@ -5,7 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("vorschlaege", __name__, url_prefix="/vorschlaege", cli_group="matching")
 
-from plattform.vorschlaege import cli, digest, tasks  # noqa: E402, F401
+from plattform.vorschlaege import cli, digest, sections, tasks  # noqa: E402, F401
 
 tasks.connect_profile_updates()
 

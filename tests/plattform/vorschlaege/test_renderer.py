@@ -75,7 +75,9 @@ def test_every_fact_renders_in_both_languages(app, language, case):
     assert (phrases["near"] in text) == (facts.distance_km is not None and facts.distance_km < 1)
     assert (phrases["approx"] in text) == facts.distance_approx
     assert (phrases["unknown"] in text) == (facts.distance_km is None)
-    assert (phrases["estimated"] in text.lower()) == any(t.estimated for t in facts.teaches_me + facts.learns_from_me)
+    assert (phrases["estimated"] in text.lower()) == any(
+        t.estimated for t in facts.teaches_me + facts.learns_from_me
+    )
     assert (phrases["kreis"] in text) == facts.same_kreis
     for size in ("similar", "larger", "smaller"):
         assert (phrases[size] in text) == (facts.size == size)

@@ -161,3 +161,30 @@ def test_suggestion_with_an_open_request_says_so_instead_of_offering_contact_aga
     assert "Anfrage gesendet" in text
     assert f"/kontakte/anfrage/neu/{seeded.b.ags}" not in text
     assert f"/kontakte/anfrage/neu/{seeded.c.ags}" in text
+
+
+def test_the_kommune_page_says_why_it_is_suggested_in_the_readers_language(client, login, seeded):
+    login(seeded.officer_a)
+    page = client.get(f"/kommunen/{seeded.b.ags}")
+    assert page.status_code == 200
+    assert "Warum Aldenhoven vorgeschlagen wird" in page.text
+    assert "Für Kreuzau (Platz 1):" in page.text
+    assert "Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen" in page.text
+    english = client.get(f"/kommunen/{seeded.b.ags}?lang=en").text
+    assert "Aldenhoven can support Kreuzau with “Digital guides”" in english
+    assert "unterstützen" not in english
+    client.get("/?lang=de")
+
+
+def test_the_kommune_page_shows_no_reasons_to_others(client, login, seeded):
+    login(seeded.officer_c)  # Nideggen's list holds nothing
+    assert "vorgeschlagen wird" not in client.get(f"/kommunen/{seeded.b.ags}").text
+    assert "vorgeschlagen wird" not in client.get(f"/kommunen/{seeded.b.ags}").text
+
+
+def test_the_english_dashboard_shows_no_german_explanation(client, login, seeded):
+    login(seeded.officer_a)
+    page = client.get("/vorschlaege/?lang=en").text
+    assert "Aldenhoven can support Kreuzau with “Digital guides”; in return Kreuzau can support" in page
+    for german in ("unterstützen", "entfernt", "im selben Kreis", "Stufe", "Warum dieser Vorschlag"):
+        assert german not in page, german
