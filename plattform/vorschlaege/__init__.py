@@ -12,9 +12,7 @@ tasks.connect_profile_updates()
 
 def beat_schedule(app) -> dict:
     """Nightly full recompute at MATCHING_NIGHTLY_AT (HH:MM in Celery's Europe/Berlin), default 02:30."""
-    import os
-
-    at = app.config.get("MATCHING_NIGHTLY_AT") or os.environ.get("MATCHING_NIGHTLY_AT") or "02:30"
+    at = app.config.get("MATCHING_NIGHTLY_AT") or "02:30"
     hour, minute = (int(x) for x in at.split(":"))
     return {
         "vorschlaege-nightly-recompute": {

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import io
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -66,10 +65,8 @@ def register_network_provider(provider: NetworkProvider) -> NetworkProvider:
 
 
 def setting(name: str, default, cast=int):
-    """A matching setting from the app config, else the environment (workers only see the latter)."""
+    """A matching setting from the app config (plattform/config.py reads the environment once)."""
     value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(name)
     return default if value in (None, "") else cast(value)
 
 
@@ -301,8 +298,19 @@ def _pool_blob(ctx: MatchContext, result: MatchResult) -> bytes:
         ids=ctx.ids,
         idx=result.idx,
         score=result.score,
+        distance_km=result.distance_km,
         pool_idx=result.pool_idx,
         pool_score=result.pool_score,
+    )
+
+
+def _stored_result(stored: dict[str, np.ndarray], params: MatchParams) -> MatchResult:
+    """A run's lists and pools back from its blob."""
+    distance = stored.get("distance_km")
+    if distance is None:
+        distance = np.full(stored["idx"].shape, np.nan, np.float32)
+    return MatchResult(
+        stored["idx"], stored["score"], distance, stored["pool_idx"], stored["pool_score"], params
     )
 
 
@@ -517,18 +525,38 @@ def _changed_profiles_since(run_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(Profile.kommune_id).where(Profile.updated_at > since)))
 
 
-def finish_run(
-    run_id: int, ctx: MatchContext, result: MatchResult, started: float | None = None
-) -> RunSummary:
-    """Write the run's suggestions and pools, swap it in, prune old runs, catch up on edits made meanwhile."""
-    started = started or time.perf_counter()
-    rows = suggestion_rows(run_id, ctx, result)
-    write_suggestions(rows)
+def store_result(run_id: int, ctx: MatchContext, result: MatchResult) -> None:
+    """Keep the run's lists and candidate pools: the write blocks and later edits work from them."""
     arrays = db.session.get(SuggestionRunArrays, run_id) or SuggestionRunArrays(run_id=run_id)
     arrays.pool_npz = _pool_blob(ctx, result)
-    arrays.input_npz = None
     db.session.add(arrays)
     db.session.commit()
+
+
+def write_rows(
+    run_id: int, ctx: MatchContext, result: MatchResult, start: int = 0, stop: int | None = None
+) -> int:
+    """Write the lists of rows start..stop-1 into the (not yet current) run; idempotent, so a retried
+    block replaces what an interrupted try left."""
+    stop = ctx.inp.n if stop is None else stop
+    ids = ctx.ids[start:stop].tolist()
+    if start > 0 or stop < ctx.inp.n:
+        for first in range(0, len(ids), 5000):
+            db.session.execute(
+                sa.delete(Suggestion).where(
+                    Suggestion.run_id == run_id, Suggestion.kommune_id.in_(ids[first : first + 5000])
+                )
+            )
+    else:
+        db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id == run_id))
+    rows = suggestion_rows(run_id, ctx, result, np.arange(start, stop))
+    write_suggestions(rows)
+    db.session.commit()
+    return len(rows)
+
+
+def swap_run(run_id: int, ctx: MatchContext, result: MatchResult, written: int, started: float) -> RunSummary:
+    """Make the written run current (only forward), prune old runs, catch up on edits made meanwhile."""
     gini = engine.gini(engine.appearances(result.idx, ctx.inp.n)) if ctx.inp.n else 0.0
     is_current = _swap(run_id, ctx.inp.n, gini)
     prune_runs()
@@ -546,12 +574,22 @@ def finish_run(
         run_id=run_id,
         status="fertig",
         size=ctx.inp.n,
-        suggestions=len(rows),
+        suggestions=written,
         gini=gini,
         current=is_current,
         seconds=time.perf_counter() - started,
         caught_up=caught_up,
     )
+
+
+def finish_run(
+    run_id: int, ctx: MatchContext, result: MatchResult, started: float | None = None
+) -> RunSummary:
+    """In one process: keep the pools, write every list, swap the run in."""
+    started = started or time.perf_counter()
+    store_result(run_id, ctx, result)
+    written = write_rows(run_id, ctx, result)
+    return swap_run(run_id, ctx, result, written, started)
 
 
 def recompute_full(params: MatchParams | None = None) -> RunSummary:
@@ -615,9 +653,9 @@ def score_rows(run_id: int, start: int, stop: int) -> dict:
     }
 
 
-def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
-    """The chord callback: merge the blocks, apply exposure, write and swap (or fail cleanly)."""
-    started = time.perf_counter()
+def merge_block_run(run_id: int, blocks: list[dict], write_rows_per_block: int) -> list[tuple[int, int]]:
+    """The chord callback: merge the blocks' pools, apply exposure, keep the result; return the row
+    ranges the write tasks take. No explained row is built here (or fail cleanly)."""
     try:
         ctx, params = _frozen(run_id)
         parts = []
@@ -628,7 +666,47 @@ def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
                 (slice(b["start"], b["stop"]), idx, np.where(idx >= 0, val, -np.inf).astype(np.float32))
             )
         result = engine.finish_blocks(ctx.inp, parts, params)
-        return finish_run(run_id, ctx, result, started)
+        store_result(run_id, ctx, result)
+        n = ctx.inp.n
+        return [(a, min(a + write_rows_per_block, n)) for a in range(0, n, write_rows_per_block)] or [(0, 0)]
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def _frozen_result(run_id: int) -> tuple[MatchContext, MatchResult]:
+    ctx, params = _frozen(run_id)
+    arrays = db.session.get(SuggestionRunArrays, run_id)
+    if arrays is None or arrays.pool_npz is None:
+        raise LookupError(f"Lauf {run_id} hat noch kein Ergebnis")
+    return ctx, _stored_result(_load_npz(arrays.pool_npz), params)
+
+
+def write_block(run_id: int, start: int, stop: int) -> int:
+    """One write task of a chord run: facts and rows of its row range."""
+    ctx, result = _frozen_result(run_id)
+    return write_rows(run_id, ctx, result, start, stop)
+
+
+def swap_block_run(run_id: int, written: list[int]) -> RunSummary:
+    """The last task of a chord run: swap it in (or fail cleanly)."""
+    started = time.perf_counter()
+    try:
+        ctx, result = _frozen_result(run_id)
+        return swap_run(run_id, ctx, result, int(sum(written)), started)
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
+    """The whole chord tail in one process (tests, small installations): merge, write, swap."""
+    started = time.perf_counter()
+    ranges = merge_block_run(run_id, blocks, write_rows_per_block=max(1, count_matchable()))
+    try:
+        written = [write_block(run_id, a, b) for a, b in ranges]
+        ctx, result = _frozen_result(run_id)
+        return swap_run(run_id, ctx, result, int(sum(written)), started)
     except BaseException as exc:
         fail_run(run_id, exc)
         raise
@@ -684,14 +762,7 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
             break
         params = params_from_json(run.params)
         n = ctx.inp.n
-        old = MatchResult(
-            stored["idx"],
-            stored["score"],
-            np.full(stored["idx"].shape, np.nan, np.float32),
-            stored["pool_idx"],
-            stored["pool_score"],
-            params,
-        )
+        old = _stored_result(stored, params)
         result = old
         rows = [ctx.row_of[k] for k in wanted if k in ctx.row_of]
         for r in rows:
