@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 before = client.get(f"/api/v1/kommunen/{k.ags}/vorschlaege", headers=headers).json["items"]
                 wants = rng.sample(TOPIC_SLUGS, 3)
                 data = ProfileData(
-                    ags=k.ags, staerken={rng.choice(TOPIC_SLUGS): 3}, bedarfe={t: 3 for t in wants}
+                    ags=k.ags, staerken={rng.choice(TOPIC_SLUGS): 3}, bedarfe=dict.fromkeys(wants, 3)
                 )
                 t, c = time.perf_counter(), time.process_time()
                 save_profile(k, data, user_id=user.id)
