@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import parse_pattern
+from flask import g, has_request_context
 from flask_babel import get_locale
 
 from matching.facts import WORDS, Facts, TopicFact
@@ -25,13 +26,16 @@ _LOGGED_UNKNOWN: set[str] = set()
 
 
 class _Words:
-    """gettext/ngettext bound to the active catalogue once (a dashboard renders ~80 strings)."""
+    """gettext/ngettext, numbers and lists bound to the active locale once (a dashboard renders ~80
+    strings and ~60 numbers: Babel's per-call locale lookups would cost more than the page)."""
 
     def __init__(self):
         translations = request_translations()
         self._g, self._n = translations.ugettext, translations.ungettext
-        self.locale = get_locale()
-        self.language = self.locale.language if self.locale else "de"
+        self.locale = get_locale() or Locale.parse("de")
+        self.language = self.locale.language
+        self._patterns: dict[int, object] = {}
+        self._lists = self.locale.list_patterns["standard"]
 
     def __call__(self, message: str, **variables) -> str:
         text = self._g(message)
@@ -41,16 +45,39 @@ class _Words:
         return self._n(singular, plural, num) % {"num": num, **variables}
 
     def number(self, value: float, digits: int = 0) -> str:
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale or "de")
+        pattern = self._patterns.get(digits)
+        if pattern is None:
+            pattern = self._patterns[digits] = parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
+        return pattern.apply(value, self.locale)
+
+    def join(self, items: list[str]) -> str:
+        """Babel's list formatting ("A, B und C"), with the locale's patterns looked up once."""
+        if len(items) <= 1:
+            return "".join(items)
+        if len(items) == 2:
+            return self._lists["2"].format(*items)
+        text = self._lists["start"].format(items[0], items[1])
+        for item in items[2:-1]:
+            text = self._lists["middle"].format(text, item)
+        return self._lists["end"].format(text, items[-1])
 
     def topics(self, topics: tuple[TopicFact, ...] | list[TopicFact]) -> str:
         """Quoted labels joined the locale's way: „A“, „B“ und „C“ / “A”, “B” and “C”."""
         if self.language == "de":
-            quoted = [f"„{topic_label(t.slug, 'de')}“" for t in topics]
-        else:
-            quoted = [f"“{topic_label(t.slug, 'en')}”" for t in topics]
-        return format_list(quoted, locale=self.locale or "de") if quoted else ""
+            return self.join([f"„{topic_label(t.slug, 'de')}“" for t in topics])
+        return self.join([f"“{topic_label(t.slug, 'en')}”" for t in topics])
+
+
+def words() -> _Words:
+    """The request's (or forced locale's) _Words, made once per locale and request."""
+    locale = get_locale()
+    key = str(locale)
+    if has_request_context():
+        cache = g.setdefault("_explain_words", {})
+        if key not in cache:
+            cache[key] = _Words()
+        return cache[key]
+    return _Words()
 
 
 def _split(topics: tuple[TopicFact, ...]) -> tuple[list[TopicFact], list[TopicFact]]:
@@ -161,7 +188,7 @@ def _context(_: _Words, facts: Facts) -> list[str]:
 
 def sentence(facts: Facts, me: str, partner: str) -> str:
     """One sentence: why `partner` is in `me`'s list (the card, the API, the e-mail, the CLI)."""
-    _ = _Words()
+    _ = words()
     _log_unknown(facts)
     clauses = _teach_clauses(_, facts, me, partner)
     clauses.append(_distance(_, facts))
@@ -185,12 +212,12 @@ def _topic_levels(_: _Words, topics: tuple[TopicFact, ...]) -> str:
             )
         else:
             items.append(_("„%(topic)s“ (Stufe %(level)d)", topic=label, level=t.level))
-    return format_list(items, locale=_.locale or "de")
+    return _.join(items)
 
 
 def details(facts: Facts, me: str, partner: str, populations: tuple[int | None, int | None] = (None, None)):
     """'Warum dieser Vorschlag?': (term, description) rows, each one fact in plain words."""
-    _ = _Words()
+    _ = words()
     _log_unknown(facts)
     rows = []
     if facts.teaches_me:
