@@ -309,7 +309,7 @@ def pack_context(ctx: MatchContext) -> bytes:
     arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str)}
     arrays.update({name: getattr(inp, name) for name in _INPUT_ARRAYS})
     arrays.update({name: getattr(inp, name) for name in _OPTIONAL_ARRAYS if getattr(inp, name) is not None})
-    net = engine._networks_csr(inp.networks, inp.n)
+    net = engine.networks_matrix(inp.networks, inp.n)
     if net is not None:
         arrays.update(net_indptr=net.indptr, net_indices=net.indices, net_shape=np.array(net.shape))
     return _npz(**arrays)
