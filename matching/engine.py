@@ -1312,3 +1312,8 @@ def pair_components(inp: MatchInput, i: int, j: int, params: MatchParams | None 
 def with_params(result: MatchResult, **changes) -> MatchParams:
     """A copy of a result's params with some fields changed (convenience for callers and tests)."""
     return replace(result.params, **changes)
+
+
+def networks_matrix(networks, n: int) -> sp.csr_matrix | None:
+    """Network membership as an n×M 0/1 CSR matrix (None without memberships)."""
+    return _networks_csr(networks, n)
