@@ -173,7 +173,7 @@ def _context(_: _Words, facts: Facts) -> list[str]:
     if facts.shared_networks:
         ngettext = _.plural  # the name babel extracts plural forms by
         out.append(
-            ngettext("ein gemeinsames Netzwerk", "%(num)d gemeinsame Netzwerke", facts.shared_networks)
+            ngettext("%(num)d gemeinsames Netzwerk", "%(num)d gemeinsame Netzwerke", facts.shared_networks)
         )
     if facts.complementary_types:
         out.append(

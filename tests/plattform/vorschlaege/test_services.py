@@ -282,7 +282,7 @@ def test_network_providers_feed_the_shared_network_bonus(world, monkeypatch, app
     a_to_f = next(s for s in services.current_suggestions(a.id) if s.partner_id == f.id)
     assert a_to_f.fact_sheet.shared_networks == 1
     with app.test_request_context():
-        assert "ein gemeinsames Netzwerk" in sentence(a_to_f.fact_sheet, "A", "F")
+        assert "1 gemeinsames Netzwerk" in sentence(a_to_f.fact_sheet, "A", "F")
 
 
 def test_a_profile_edit_updates_the_current_run_in_place_like_a_full_recompute(demo_region):
