@@ -42,17 +42,10 @@ from plattform.projekte.models import (
 
 log = logging.getLogger(__name__)
 
-# Kreis kinds whose Destatis name lacks the word "Kreis" ("Düren" is the Kreis, "Düren, Stadt" the town).
-_KREIS_PREFIX = {"kreis": "Kreis", "landkreis": "Landkreis"}
-
 
 def kreis_display_name(kreis: Kommune) -> str:
     """ "Kreis Düren", "Landkreis Karlsruhe", "Städteregion Aachen", "Mannheim": unambiguous in a sentence."""
-    prefix = _KREIS_PREFIX.get(kreis.kind)
-    name = kreis.short_name
-    if prefix and not name.lower().startswith(("kreis", "landkreis", "städteregion", "region")):
-        return f"{prefix} {name}"
-    return name
+    return kreis.display_name
 
 
 @dataclass(frozen=True)
