@@ -16,7 +16,8 @@ processes run in that checkout:
 "After start-up" = recompute CPU (process + PostgreSQL) − start-up CPU; the issue's target is that
 this stays ≤ 2× the engine's own CPU. Bytes per suggestion come from pg_column_size (the row beyond
 its ids) and pg_total_relation_size (table and indexes). PostgreSQL's CPU is read from /proc for all
-its processes, so other work on the machine's PostgreSQL during the run would count too (noted).
+its processes (with the reaped backends' time), so other work on the machine's PostgreSQL during the
+run would count too (noted).
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ def _postgres_cpu() -> float:
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         if name.startswith("postgres"):
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            # own and reaped children's time: a backend that ended (the CLI's connection) is counted
+            # in its parent's cutime/cstime once the postmaster has waited for it
+            total += sum(int(x) for x in fields[11:15]) / tick
     return total
 
 

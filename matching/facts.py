@@ -19,7 +19,8 @@ Code (ASCII, tokens separated by "|", each led by one letter; ~40–60 bytes per
     N<n>            number of shared networks
     Y<a><b>         my type and the partner's (index into vocabulary.TYPES, x = unknown)
     E               the partner's profile is only the type-test estimate
-    S<comp>,<ctx>,<ign>  the score's parts: complementarity, context factor, ignore factor (3 digits)
+    S<comp>,<ctx>,<ign>  the score's parts: complementarity, context factor, ignore factor, each in
+                         ten-thousandths
 
 The vocabulary's topic order is append-only, so stored indices stay valid. A token the decoder
 does not know (a newer engine, an old run) is kept in `Facts.unknown`; the renderer then says a
@@ -32,6 +33,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.dtypes import StringDType
 
 from matching.vocabulary import TOPIC_SLUGS, TYPES
 
@@ -104,11 +106,18 @@ def _topic_json(t: TopicFact) -> dict:
 # ------------------------------------------------------------------------------------------ encode
 
 
-def _sig3(x: float) -> str:
-    """Three significant digits, short: 0.312, 1, 0.0405."""
-    if not math.isfinite(x) or x == 0:
-        return "0"
-    return f"{x:.3g}"
+PART_SCALE = 10_000  # the score's parts are stored as whole ten-thousandths
+
+
+def _part(x: float) -> str:
+    """A score part in ten-thousandths: 0.312 → "3120" (NaN and ±inf → "0")."""
+    return str(round(x * PART_SCALE)) if math.isfinite(x) else "0"
+
+
+def _tenths(d: float) -> str:
+    """A distance with one decimal, by the same integer arithmetic as the vectorised encoder."""
+    t = int(np.round(d * 10))
+    return f"{t // 10}.{t % 10}"
 
 
 def _topics_token(letter: str, topics: list[tuple[int, int, bool]]) -> str:
@@ -137,7 +146,7 @@ def encode(
     if distance_km is None or not math.isfinite(distance_km):
         tokens.append("D?")
     else:
-        tokens.append(f"D{distance_km:.1f}{'~' if distance_approx else ''}")
+        tokens.append(f"D{_tenths(distance_km)}{'~' if distance_approx else ''}")
     if size:
         tokens.append("G" + {"similar": "=", "larger": "+", "smaller": "-"}[size])
     if same_kreis:
@@ -150,7 +159,7 @@ def encode(
         tokens.append(f"Y{a}{b}")
     if partner_estimated:
         tokens.append("E")
-    tokens.append("S" + ",".join(_sig3(float(v)) for v in parts))
+    tokens.append("S" + ",".join(_part(float(v)) for v in parts))
     return "|".join(tokens)
 
 
@@ -204,7 +213,8 @@ def decode(code: str | None) -> Facts:
             elif letter == "E" and not body:
                 values["partner_estimated"] = True
             elif letter == "S":
-                comp, ctx, ign = (float(x) for x in body.split(","))
+                # ten-thousandths; codes of earlier runs wrote decimals
+                comp, ctx, ign = (float(x) if "." in x else int(x) / PART_SCALE for x in body.split(","))
                 values["parts"] = {"comp": comp, "context": ctx, "ignored": ign}
             else:
                 unknown.append(token)
@@ -216,14 +226,20 @@ def decode(code: str | None) -> Facts:
 # ----------------------------------------------------------------------------------------- compute
 
 
-def _top_topics(need: np.ndarray, strength: np.ndarray) -> list[list[int]]:
-    """Per pair: topic indices where the learner needs and the teacher is strong, most valuable first."""
-    gain = need * strength
-    if gain.shape[1] == 0:
-        return [[] for _ in range(gain.shape[0])]
-    order = np.argsort(-gain, axis=1, kind="stable")[:, :MAX_TOPICS]  # ties: lower topic index first
-    count = (np.take_along_axis(gain, order, 1) > 0).sum(1)
-    return [row[:c] for row, c in zip(order.tolist(), count.tolist(), strict=True)]
+def _top3(gain: np.ndarray) -> np.ndarray:
+    """Per pair the (up to) MAX_TOPICS topic indices of positive gain, largest first, ties to the
+    lower index (argmax takes the first maximum); -1 where fewer topics gain."""
+    g = gain.copy()
+    out = np.full((g.shape[0], MAX_TOPICS), -1, np.int64)
+    if g.shape[1] == 0:
+        return out
+    rows = np.arange(g.shape[0])
+    for k in range(MAX_TOPICS):
+        best = np.argmax(g, axis=1)
+        ok = g[rows, best] > 0
+        out[ok, k] = best[ok]
+        g[rows, best] = -1
+    return out
 
 
 def size_relation(pop_me: float, pop_partner: float, words: Words = WORDS) -> str | None:
@@ -238,10 +254,32 @@ def size_relation(pop_me: float, pop_partner: float, words: Words = WORDS) -> st
     return "similar"
 
 
+def _text(values) -> np.ndarray:
+    return np.asarray(values).astype(StringDType())
+
+
+def _when(cond: np.ndarray, text: np.ndarray | str) -> np.ndarray:
+    """`text` where cond holds, else the empty string."""
+    return np.where(cond, text, _text(np.array([""]))[0]).astype(StringDType())
+
+
+def _topic_tokens(letter: str, topics: np.ndarray, levels: np.ndarray, estimated: np.ndarray) -> np.ndarray:
+    """The T… / L… token of every pair ("" without topics), as encode writes it."""
+    code = _text(np.array([""] * topics.shape[0]))
+    est = _when(estimated, "e")
+    for k in range(topics.shape[1]):
+        has = topics[:, k] >= 0
+        item = np.char.zfill(_text(np.maximum(topics[:, k], 0)), 2) + _text(levels[:, k]) + est
+        sep = _when(code != "", ",")
+        code = np.where(has, code + sep + item, code).astype(StringDType())
+    return np.where(code != "", letter + code, code).astype(StringDType())
+
+
 def pair_codes(
     inp, terms: dict[str, np.ndarray], rows: np.ndarray, cols: np.ndarray, distance_km
 ) -> list[str]:
-    """Facts codes of the pairs (rows[p], cols[p]) from the row's point of view.
+    """Facts codes of the pairs (rows[p], cols[p]) from the row's point of view, vectorised: the same
+    strings `encode` writes pair by pair (a test holds them equal).
 
     `terms` are the engine's score parts of the same pairs (engine.pair_terms: the one formula);
     `distance_km` the haversine distances the run stores.
@@ -253,38 +291,50 @@ def pair_codes(
         return []
     S = np.clip(np.nan_to_num(np.asarray(inp.strength, np.float32).reshape(n, -1)), 0, 3)
     N = np.clip(np.nan_to_num(np.asarray(inp.need, np.float32).reshape(n, -1)), 0, 3)
+    S_int = S.astype(np.int64)
     est = _flags(inp, "estimated", n)
     approx = _flags(inp, "coord_approx", n)
-    teaches = _top_topics(N[i], S[j])
-    learns = _top_topics(N[j], S[i])
-    S_int = S.astype(np.int64)
+    teach = _top3(N[i] * S[j])
+    learn = _top3(N[j] * S[i])
+    codes = [
+        _topic_tokens("T", teach, np.take_along_axis(S_int[j], np.maximum(teach, 0), 1), est[j]),
+        _topic_tokens("L", learn, np.take_along_axis(S_int[i], np.maximum(learn, 0), 1), est[i]),
+    ]
+    d = np.asarray(distance_km, dtype=np.float64)
+    known = np.isfinite(d)
+    tenths = np.round(np.where(known, d, 0.0) * 10).astype(np.int64)
+    dist = "D" + _text(tenths // 10) + "." + _text(tenths % 10) + _when(approx[i] | approx[j], "~")
+    codes.append(np.where(known, dist, _text(np.array(["D?"]))[0]).astype(StringDType()))
     pop = np.full(n, np.nan) if inp.population is None else np.asarray(inp.population, np.float64)
+    pa, pb = pop[i], pop[j]
+    sized = (pa > 0) & (pb > 0)
+    ratio = np.divide(pb, pa, out=np.ones_like(pb), where=sized)
+    limit = WORDS.similar_size_max_ratio
+    size = np.where(ratio > limit, "G+", np.where(ratio < 1 / limit, "G-", "G="))
+    codes.append(_when(sized, _text(size)))
     kreis = np.full(n, -1) if inp.kreis is None else np.asarray(inp.kreis, np.int64)
-    types = np.full(n, -1) if inp.type_idx is None else np.asarray(inp.type_idx, np.int64)
+    codes.append(_when((kreis[i] >= 0) & (kreis[i] == kreis[j]), "K"))
     shared = _shared_networks(inp, i, j)
-    dist = np.asarray(distance_km, dtype=np.float64)
-    comp = terms["comp"].tolist()
-    ctx = np.exp(terms["log_context"]).tolist()
-    ign = terms["ignored_factor"].tolist()
-    out = []
-    for p, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
-        d = dist[p]
-        out.append(
-            encode(
-                [(t, int(S_int[b, t]), bool(est[b])) for t in teaches[p]],
-                [(t, int(S_int[a, t]), bool(est[a])) for t in learns[p]],
-                float(d) if math.isfinite(d) else None,
-                bool(approx[a] or approx[b]),
-                size_relation(pop[a], pop[b]),
-                bool(kreis[a] >= 0 and kreis[a] == kreis[b]),
-                int(shared[p]),
-                int(types[a]),
-                int(types[b]),
-                bool(est[b]),
-                (comp[p], ctx[p], ign[p]),
-            )
-        )
-    return out
+    codes.append(_when(shared > 0, "N" + _text(shared)))
+    types = np.full(n, -1) if inp.type_idx is None else np.asarray(inp.type_idx, np.int64)
+    ta, tb = types[i], types[j]
+    ok_a, ok_b = (ta >= 0) & (ta < len(TYPES)), (tb >= 0) & (tb < len(TYPES))
+    ca = np.where(ok_a, _text(np.maximum(ta, 0)), "x").astype(StringDType())
+    cb = np.where(ok_b, _text(np.maximum(tb, 0)), "x").astype(StringDType())
+    codes.append(_when(ok_a | ok_b, "Y" + ca + cb))
+    codes.append(_when(est[j], "E"))
+
+    def part(x):
+        x = np.asarray(x, dtype=np.float64)
+        return _text(np.where(np.isfinite(x), np.round(x * PART_SCALE), 0).astype(np.int64))
+
+    ctx = np.exp(np.asarray(terms["log_context"], np.float64))
+    codes.append("S" + part(terms["comp"]) + "," + part(ctx) + "," + part(terms["ignored_factor"]))
+    out = codes[0]
+    for token in codes[1:]:
+        sep = _when((out != "") & (token != ""), "|")
+        out = (out + sep + token).astype(StringDType())
+    return out.tolist()
 
 
 def _flags(inp, name: str, n: int) -> np.ndarray:

@@ -227,3 +227,40 @@ def test_stored_codes_stay_small(synthetic_germany):
     _inp, _rows, _cols, codes = synthetic_germany
     mean = sum(len(c) for c in codes) / len(codes)
     assert mean < 80  # bytes of facts per suggestion (ids, rank, score and distance come beside)
+
+
+def test_the_vectorised_codes_equal_encode_pair_by_pair(synthetic_germany):
+    """pair_codes builds all codes with array string operations; encode is the readable reference."""
+    from matching.facts import size_relation
+
+    inp, rows, cols, codes = synthetic_germany
+    terms = engine.pair_terms(engine.prepare(inp), rows, cols)
+    d = engine.haversine_km(inp.lat[rows], inp.lon[rows], inp.lat[cols], inp.lon[cols]).astype(np.float32)
+    S, N = inp.strength, inp.need
+    for p in range(0, len(codes), 7):
+        i, j = int(rows[p]), int(cols[p])
+
+        def top(need, strength, teacher):
+            gain = need * strength
+            order = sorted(range(gain.size), key=lambda t: (-gain[t], t))
+            return [(t, int(S[teacher, t]), bool(inp.estimated[teacher])) for t in order[:3] if gain[t] > 0]
+
+        shared = len(set(inp.networks[i].tolist()) & set(inp.networks[j].tolist()))
+        want = encode(
+            top(N[i], S[j], j),
+            top(N[j], S[i], i),
+            float(d[p]) if np.isfinite(d[p]) else None,
+            bool(inp.coord_approx[i] or inp.coord_approx[j]),
+            size_relation(inp.population[i], inp.population[j]),
+            bool(inp.kreis[i] == inp.kreis[j]),
+            shared,
+            int(inp.type_idx[i]),
+            int(inp.type_idx[j]),
+            bool(inp.estimated[j]),
+            (
+                float(terms["comp"][p]),
+                float(np.exp(terms["log_context"][p])),
+                float(terms["ignored_factor"][p]),
+            ),
+        )
+        assert codes[p] == want, (p, codes[p], want)
