@@ -408,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"  round {r + 1}, {w} worker(s): whole {res['whole']:.1f} s = freeze {res['freeze']:.1f}"
                     f" + parallel {res['parallel']:.1f} (blocks {res['blocks']}, sum {res['block_sum']:.1f},"
                     f" max {res['block_max']:.1f}) + hand-over {res['handover']:.1f}"
-                    f" + callback {res['callback']:.1f} s + writes {res['writes']:.1f} s | {res['suggestions']}"
+                    f" + callback {res['callback']:.1f} s + writes {res['writes']:.1f} s"
+                    f" | {res['suggestions']}"
                     " suggestions, pool RSS "
                     + ", ".join(f"{m:.0f}" for m in res["pool_rss_mib"])
                     + f" MiB, load {res['load'][0]:.2f} → {res['load'][1]:.2f}",
