@@ -1,7 +1,7 @@
 """Start-up: creating the app (every web worker, every CLI command) imports only what it uses.
 
 scikit-learn (with scipy.stats) took seconds of every `flask …` command before it did anything;
-it, WeasyPrint and zxcvbn's lists load where they are needed. Measured in docs/benchmarks.md.
+it, networkx, openpyxl, WeasyPrint and zxcvbn's lists load where they are needed. Measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-HEAVY = ("sklearn", "scipy.stats", "weasyprint", "zxcvbn")
+HEAVY = ("sklearn", "scipy.stats", "networkx", "openpyxl", "weasyprint", "zxcvbn")
 
 
 def test_creating_the_app_loads_no_heavy_library():
