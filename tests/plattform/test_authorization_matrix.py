@@ -268,6 +268,8 @@ CASES = [
     ("GET", "/auswertung/ort/05", None, (L, 404, 404, 404, 404)),
     ("GET", "/auswertung/netzwerk/{n1}/trichter.csv", None, (L, 403, 403, 200, 200)),
     ("GET", "/auswertung/kreis/05888/trichter.csv", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/kreis/05999/paare", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/land/05/paare", None, (L, 403, 403, 403, 200)),
     # --- netzwerke: reads; N1 is the coordinator's network, N2 someone else's
     ("GET", "/netzwerke/", None, (L, 200, 200, 200, 200)),
     ("GET", "/netzwerke/neu", None, (L, 403, 403, 200, 200)),

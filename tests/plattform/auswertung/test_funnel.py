@@ -115,3 +115,17 @@ def test_coordinator_sees_table_chart_and_csv_with_counts_only(world, client, lo
     index = client.get("/auswertung/")
     assert "kdvz" in index.text and "Kreis Düren" in index.text
     assert client.get("/auswertung/land/05").status_code == 403
+
+
+def test_administrators_see_how_far_each_suggested_pair_got(world, client, login):
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    login(admin)
+    page = client.get("/auswertung/kreis/05358/paare?wochen=8")
+    assert page.status_code == 200
+    rows = [r for r in page.text.split("<tr>") if "<td>" in r]
+    # A was shown B (then asked, accepted, a partnership, a project) and C (nothing more)
+    assert any("Aldenhoven" in r and "Kreuzau" in r and "Gemeinsame Projekte" in r for r in rows), rows
+    assert any("Aldenhoven" in r and "Nideggen" in r and "Vorschläge angezeigt" in r for r in rows), rows
+    assert not any("Freiburg" in r for r in rows)  # outside the Kreis
+    # a coordinator sees counts only: 403 here (the authorisation matrix holds it for every role)
