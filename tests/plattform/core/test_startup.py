@@ -1,7 +1,8 @@
 """Start-up: creating the app (every web worker, every CLI command) imports only what it uses.
 
 scikit-learn (with scipy.stats) took seconds of every `flask …` command before it did anything;
-it, networkx, openpyxl, WeasyPrint and zxcvbn's lists load where they are needed. Measured in docs/benchmarks.md.
+it, networkx, openpyxl, WeasyPrint and zxcvbn's lists load where they are needed. Measured in
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
