@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test assets translations messages migrate demo lint format browser bench clean screenshots
+.PHONY: run test install install-test assets translations messages migrate demo lint format browser pdf-libs bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 oder neuer wird benötigt." if sys.version_info < (3, 11) else 0)'
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed assets translations
+install: $(VENV)/.installed assets translations pdf-libs
 
 # German is the source language; the English catalogue is compiled at install time.
 translations: $(VENV)/.installed
@@ -31,7 +31,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
-install-test: $(VENV)/.installed-test assets translations browser
+install-test: $(VENV)/.installed-test assets translations browser pdf-libs
 
 # KERN UX, the graph library and axe-core from npm (exact versions, package-lock.json), copied into
 # static/vendor so every asset is served by the platform itself.
@@ -50,6 +50,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	    else echo "Hinweis: Chromium fehlt (sudo apt-get install chromium); Browsertests werden übersprungen."; fi; }
+
+# The Kooperationssteckbrief's PDF: WeasyPrint needs Pango (Debian's libpango-1.0-0, libpangoft2-1.0-0).
+pdf-libs: $(VENV)/.installed
+	@$(BIN)/python -c 'import weasyprint' >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null); \
+	    else echo "Hinweis: Pango fehlt (sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0); der Steckbrief als PDF zeigt dann eine Fehlerseite."; fi; }
 
 migrate: install
 	$(BIN)/flask --app wsgi db upgrade

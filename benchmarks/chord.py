@@ -24,8 +24,9 @@ task was sent: freeze (recompute_all: read the input, freeze it in the run, send
 parallel part (first score_block start to last score_block done; the sum of the blocks' own times
 shows the work), the hand-over (last block done to callback start: Redis collects the block results,
 sends them as the callback's arguments, the worker passes them to its pool process) and the serial
-callback finish_blocks (merge, exposure, 1,000,000 explained rows, COPY, pools, swap). The four add
-up to the whole (task sent to callback done).
+callback merge_blocks (merge and exposure only), then the fanned-out writing (first write_block start
+to last write_block done: facts and COPY in parallel) and the small swap_run; "whole" is task sent to
+swap_run done.
 Peak RSS (VmHWM) of each worker's pool process is read before the workers stop. The tasks' results
 and the queue's Redis keys are removed and the database dropped at the end, also after an error or
 Ctrl-C.
@@ -275,7 +276,13 @@ def timeline(sent: float, logs: list[Path]) -> dict:
         at for at, task, kind, _ in ev if task == "vorschlaege.recompute_all" and kind == "done"
     ]
     ((cb_done, cb_secs),) = [
-        (at, secs) for at, task, kind, secs in ev if task == "vorschlaege.finish_blocks" and kind == "done"
+        (at, secs) for at, task, kind, secs in ev if task == "vorschlaege.merge_blocks" and kind == "done"
+    ]
+    writes = [
+        (at, secs) for at, task, kind, secs in ev if task == "vorschlaege.write_block" and kind == "done"
+    ]
+    ((swap_done, _swap_secs),) = [
+        (at, secs) for at, task, kind, secs in ev if task == "vorschlaege.swap_run" and kind == "done"
     ]
     first_start = min(at - secs for at, secs in blocks)
     last_done = max(at for at, _ in blocks)
@@ -287,7 +294,8 @@ def timeline(sent: float, logs: list[Path]) -> dict:
         "block_max": max(secs for _, secs in blocks),
         "handover": (cb_done - cb_secs) - last_done,
         "callback": cb_secs,
-        "whole": cb_done - sent,
+        "writes": (max(at for at, _ in writes) - min(at - secs for at, secs in writes)) if writes else 0.0,
+        "whole": swap_done - sent,
     }
 
 
@@ -334,9 +342,9 @@ def one_run(url: str, folder: Path, queue: str, workers: int, block_rows: int, t
         if run.status != "fertig":
             raise RuntimeError(f"Lauf {run.id}: {run.status}: {run.error}")
         suggestions = db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("suggestion")))
-        while not any(t == "vorschlaege.finish_blocks" and k == "done" for _, t, k, _ in _events(logs)):
+        while not any(t == "vorschlaege.swap_run" and k == "done" for _, t, k, _ in _events(logs)):
             if time.time() - sent > timeout:  # its "succeeded" line follows the swap (prune, catch-up)
-                raise TimeoutError("finish_blocks ohne Abschlusszeile im Log")
+                raise TimeoutError("swap_run ohne Abschlusszeile im Log")
             time.sleep(0.2)
         rss = [max([_vm_hwm_kib(c) for c in _pool_children(p.pid)] or [0]) / 1024 for p in procs]
         main_rss = [_vm_hwm_kib(p.pid) / 1024 for p in procs]
@@ -400,13 +408,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"  round {r + 1}, {w} worker(s): whole {res['whole']:.1f} s = freeze {res['freeze']:.1f}"
                     f" + parallel {res['parallel']:.1f} (blocks {res['blocks']}, sum {res['block_sum']:.1f},"
                     f" max {res['block_max']:.1f}) + hand-over {res['handover']:.1f}"
-                    f" + callback {res['callback']:.1f} s | {res['suggestions']} suggestions, pool RSS "
+                    f" + callback {res['callback']:.1f} s + writes {res['writes']:.1f} s"
+                    f" | {res['suggestions']}"
+                    " suggestions, pool RSS "
                     + ", ".join(f"{m:.0f}" for m in res["pool_rss_mib"])
                     + f" MiB, load {res['load'][0]:.2f} → {res['load'][1]:.2f}",
                     flush=True,
                 )
     print()
-    for key in ("parallel", "whole", "callback", "freeze"):
+    for key in ("parallel", "whole", "callback", "writes", "freeze"):
         by_w = {w: [x[key] for x in results if x["workers"] == w] for w in counts}
         line = ", ".join(
             f"{w}: best {min(v):.1f} s median {statistics.median(v):.1f} s" for w, v in by_w.items()

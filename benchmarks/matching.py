@@ -1,6 +1,12 @@
 """Matching benchmark: quality on a synthetic Germany with planted partners, speed, memory.
 
-python -m benchmarks.matching [--groups 300] [--seed 7] [--repeat 5]
+python -m benchmarks.matching [--groups 300] [--seed 7] [--repeat 5] [--against DIR] [--quick]
+
+The world: every Gemeinde and Kreis of the directory (each kreisfreie Stadt once), profiles drawn
+from the study, planted ideal partner groups, 20 % of the other Kommunen with only the type-test
+estimate of their type, 3 % without coordinates. `--against DIR` loads DIR/matching/engine.py (an
+older checkout) by path and prints its figures beside this checkout's; it gets only the input fields
+it knows (no estimate flags, the missing coordinates left missing).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from matching import engine
-from matching.evaluation import build_input, evaluate, plant_groups
+from matching.evaluation import Planted, build_input, evaluate, plant_groups, trust_report
 from matching.synthetic import KommuneFacts, draw_profiles_with_types
 
 
@@ -37,7 +44,8 @@ GV_ISYS = _find_directory()
 
 
 def load_germany(path: Path = GV_ISYS):
-    """Every Gemeinde with inhabitants plus every Kreis (at its population-weighted centroid)."""
+    """Every Gemeinde with inhabitants plus every Kreis (at its population-weighted centroid); a
+    kreisfreie Stadt appears once (it is its own Kreis, with the same AGS)."""
     from plattform.kommunen.gvisys import read_gv_isys
 
     extract = read_gv_isys(path)
@@ -54,7 +62,10 @@ def load_germany(path: Path = GV_ISYS):
     for r, a in enumerate(ags):
         by_kreis.setdefault(a[:5], []).append(r)
     pop_a, lat_a, lon_a = np.array(pop, float), np.array(lat), np.array(lon)
+    known = set(ags)
     for k in extract.kreise:
+        if k.schluessel + "000" in known:  # a kreisfreie Stadt: already there as a Gemeinde, same AGS
+            continue
         rows = np.array(by_kreis.get(k.schluessel, []), int)
         ok = rows[np.isfinite(lat_a[rows])] if rows.size else rows
         w = pop_a[ok]
@@ -120,12 +131,165 @@ def bare_blas(inp: engine.MatchInput, block: int) -> float:
     return time.perf_counter() - t
 
 
+ESTIMATE_SHARE = 0.20  # Kommunen with only the type-test estimate (the issue's test population)
+NO_COORD_SHARE = 0.03  # Kommunen without coordinates
+
+
+@dataclass
+class World:
+    """The benchmark's Germany: the engine input as this checkout sees it, plus the truth."""
+
+    inp: engine.MatchInput  # profiles as entered (estimates for the estimate-only), coordinates filled
+    planted: Planted
+    estimated: np.ndarray
+    no_coord: np.ndarray
+    true_lat: np.ndarray
+    true_lon: np.ndarray
+    kinds: list[str]
+
+
+def build_world(
+    seed: int, groups: int, estimate_share: float = ESTIMATE_SHARE, no_coord_share: float = NO_COORD_SHARE
+) -> World:
+    """Directory + drawn profiles + planted groups + estimate-only Kommunen + missing coordinates."""
+    from matching.coldstart import estimate_profile
+    from matching.vocabulary import TOPIC_INDEX
+
+    ags, _names, kinds, pop, lat, lon = load_germany()
+    facts = [
+        KommuneFacts(a, k, int(p), float(la), float(lo))
+        for a, k, p, la, lo in zip(ags, kinds, pop, lat, lon, strict=True)
+    ]
+    profiles, types = draw_profiles_with_types(facts, seed)
+    inp = build_input(ags, kinds, pop, lat, lon, profiles, types)
+    planted = plant_groups(inp, groups, seed=seed, eligible=np.array([k != "kreis" for k in kinds]))
+    rng = np.random.default_rng(seed + 12)
+    n = inp.n
+    free = np.ones(n, bool)
+    free[list(planted.relevant)] = False  # planted members keep their entered profiles and places
+    estimated = free & (rng.random(n) < estimate_share / free.mean())
+    for r in np.nonzero(estimated)[0]:
+        est = estimate_profile(types[r])
+        inp.strength[r] = 0
+        inp.need[r] = 0
+        for slug, lvl in est.staerken.items():
+            inp.strength[r, TOPIC_INDEX[slug]] = lvl
+        for slug, lvl in est.bedarfe.items():
+            inp.need[r, TOPIC_INDEX[slug]] = lvl
+    no_coord = free & np.isfinite(inp.lat) & (rng.random(n) < no_coord_share / free.mean())
+    true_lat, true_lon = inp.lat.copy(), inp.lon.copy()
+    inp.lat[no_coord] = np.nan
+    inp.lon[no_coord] = np.nan
+    return World(inp, planted, estimated, no_coord, true_lat, true_lon, list(kinds))
+
+
+def load_engine_from(checkout: Path):
+    """DIR/matching/engine.py as a module of its own (pure numpy/scipy, runs with this venv)."""
+    import importlib.util
+
+    path = Path(checkout) / "matching" / "engine.py"
+    spec = importlib.util.spec_from_file_location("engine_before", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["engine_before"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def run_engine(mod, world: World, current: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """Lists (n×k), capacities and CPU seconds of one full compute with engine module `mod`."""
+    src = world.inp
+    fields = {
+        "lat": src.lat,
+        "lon": src.lon,
+        "population": src.population,
+        "kind": src.kind,
+        "kreis": src.kreis,
+        "type_idx": src.type_idx,
+        "reach_km": src.reach_km,
+    }
+    if current:
+        from matching.coordinates import fill_missing
+
+        lat, lon, approx = fill_missing(src.ags, src.lat, src.lon)
+        fields.update(lat=lat, lon=lon, coord_approx=approx, estimated=world.estimated)
+    inp = mod.MatchInput(list(src.ags), src.strength.copy(), src.need.copy(), **fields)
+    params = mod.MatchParams()
+    t = time.process_time()
+    result = mod.compute(inp, params)
+    cpu = time.process_time() - t
+    return result.idx, mod.capacities(inp, params), cpu
+
+
+TRUST_ROWS = [
+    ("Precision@5 (gepflanzt)", "precision@5", "≥ vorher", "{:.3f}"),
+    ("NDCG@10", "ndcg@10", "", "{:.3f}"),
+    ("Abdeckung (≥3)", "coverage", "", "{:.3f}"),
+    ("Gegenseitigkeit", "reciprocity", "", "{:.3f}"),
+    ("Gini der Nennungen", "gini", "≤ 0,35", "{:.3f}"),
+    ("Max. Nennungen / Kapazität", "max_appearances", "≤ Kapazität", None),
+    ("Nie vorgeschlagen", "never_suggested", "≤ 2 %", "{:.1%}"),
+    ("Plätze der Nur-Schätzung (Anteil an Kommunen)", "estimate_slot_share", "≤ 1,2×", None),
+    ("Median-Entfernung ohne Koordinaten / übrige (km)", "median_km_no_coordinates", "≤ 2×", None),
+    ("Top 5 lehren ≥ 3 Themen (wo möglich)", "diverse_top5", "", "{:.1%}"),
+]
+
+
+def _cell(key: str, fmt: str | None, row: dict) -> str:
+    if key == "max_appearances":
+        return f"{row['max_appearances']:.0f} / {row['cap']:.0f}"
+    if key == "estimate_slot_share":
+        share, pop = row["estimate_slot_share"], row["estimate_population_share"]
+        if pop == 0:
+            return "–"
+        return f"{share:.1%} ({pop:.1%}; {share / pop:.2f}×)"
+    if key == "median_km_no_coordinates":
+        a, b = row["median_km_no_coordinates"], row["median_km_others"]
+        if not np.isfinite(a):
+            return f"– / {b:.0f}"
+        return f"{a:.0f} / {b:.0f} ({a / b:.1f}×)"
+    return fmt.format(row[key])
+
+
+def compare(world: World, against: Path | None) -> dict[str, dict]:
+    """Run this checkout's engine (and the other checkout's) and print the trust table."""
+    runs = {}
+    if against is not None:
+        runs["vorher"] = (load_engine_from(against), False)
+    runs["nachher"] = (engine, True)
+    table, cpu = {}, {}
+    for name, (mod, current) in runs.items():
+        idx, cap, cpu[name] = run_engine(mod, world, current)
+        table[name] = trust_report(
+            world.inp,
+            idx,
+            cap,
+            world.planted,
+            estimated=world.estimated,
+            no_coord=world.no_coord,
+            true_lat=world.true_lat,
+            true_lon=world.true_lon,
+        )
+    names = list(table)
+    print("\n| Kennzahl | " + " | ".join(names) + " | Ziel |")
+    print("|---|" + "---|" * len(names) + "---|")
+    for label, key, target, fmt in TRUST_ROWS:
+        cells = " | ".join(_cell(key, fmt, table[n]) for n in names)
+        print(f"| {label} | {cells} | {target} |")
+    cells = " | ".join(f"{cpu[n]:.2f}" for n in names)
+    print(f"| CPU-Sekunden einer vollen Berechnung (process_time) | {cells} | |")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print quality, speed and memory figures."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--groups", type=int, default=300)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="an older checkout to compare with (its matching/)")
+    ap.add_argument("--estimates", type=float, default=ESTIMATE_SHARE, help="share of estimate-only")
+    ap.add_argument("--no-coords", type=float, default=NO_COORD_SHARE, help="share without coordinates")
+    ap.add_argument("--quick", action="store_true", help="only the tables, no speed and memory runs")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -142,22 +306,25 @@ def main(argv: list[str] | None = None) -> int:
             kreis=d["kreis"],
             type_idx=d["t"],
             reach_km=d["r"],
+            estimated=d["e"],
         )
         engine.compute(child)
         print(_peak_rss_kib())
 
         return 0
 
-    ags, _names, kinds, pop, lat, lon = load_germany()
-    facts = [
-        KommuneFacts(a, k, int(p), float(la), float(lo))
-        for a, k, p, la, lo in zip(ags, kinds, pop, lat, lon, strict=True)
-    ]
-    profiles, types = draw_profiles_with_types(facts, args.seed)
-    inp = build_input(ags, kinds, pop, lat, lon, profiles, types)
-    planted = plant_groups(inp, args.groups, seed=args.seed, eligible=np.array([k != "kreis" for k in kinds]))
+    world = build_world(args.seed, args.groups, args.estimates, args.no_coords)
+    inp, planted = world.inp, world.planted
+    print(
+        f"Kommunen: {inp.n}, Themen: {inp.strength.shape[1]}, gepflanzte Gruppen: {len(planted.groups)}, "
+        f"nur Typtest-Schätzung: {world.estimated.mean():.0%}, ohne Koordinaten: {world.no_coord.mean():.0%}"
+    )
+    compare(world, args.against)
+    from matching.coordinates import fill_missing
+
+    inp.lat, inp.lon, inp.coord_approx = fill_missing(inp.ags, inp.lat, inp.lon)
+    inp.estimated = world.estimated
     params = engine.MatchParams()
-    print(f"Kommunen: {inp.n}, Themen: {inp.strength.shape[1]}, gepflanzte Gruppen: {len(planted.groups)}")
 
     table = evaluate(inp, planted, params)
     print("\n| Verfahren | Precision@5 | NDCG@10 | Abdeckung (≥3) | Gegenseitigkeit | Gini der Nennungen |")
@@ -168,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {row['reciprocity']:.3f} | {row['gini']:.3f} |"
         )
     print("(Precision@5 kann höchstens 0,6 erreichen: jede Kommune hat 3 gepflanzte Idealpartner.)")
+    if args.quick:
+        return 0
 
     # speed: alternate reference and engine so both see the same machine load; report the best run
     engine.compute(inp, params)
@@ -211,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         kreis=inp.kreis,
         t=inp.type_idx,
         r=inp.reach_km,
+        e=inp.estimated,
     )
     # RUSAGE_CHILDREN, and even the child's own ru_maxrss, keep the high-water mark of the forked
     # copy of this (large) process from before exec: the child reports VmHWM of its own memory

@@ -4,15 +4,20 @@ Pure numpy/scipy; never imports Flask or SQLAlchemy. Arrays and dataclasses in, 
 
 Score of candidate j in Kommune i's list (i = row, j = column)::
 
-    teach_in  = Σ_t N_it·S_jt / (3·Σ_t N_it)     how much j can teach i   (0..1)
-    teach_out = Σ_t N_jt·S_it / (3·Σ_t N_jt)     how much i can teach j   (0..1)
+    S'_j = d_j·S_j, N'_i = d_i·N_i                 d = estimate_discount for a type-test estimate, else 1
+    teach_in  = Σ_t N'_it·S'_jt / (3·Σ_t N_it)     how much j can teach i   (0..1)
+    teach_out = Σ_t N'_jt·S'_it / (3·Σ_t N_jt)     how much i can teach j   (0..1)
     comp      = w_mutual·sqrt(teach_in·teach_out) + w_in·teach_in + w_out·teach_out + base
-    context   = exp(max(log_floor, dist + size + kind + type + kreis + network))
+    distance  = -ln2·(R·chord_ij)²/(r_i·r_j)       both reaches count; unknown_distance_log if unknown
+    context   = exp(max(log_floor, distance + size + kind + type + kreis + network))
     score     = comp · context · ignored_factor           (-inf for itself/excluded pairs)
 
 The geometric mean is symmetric and zero unless both sides gain, so a mutual pair outranks a one-way
 pair of the same size, while the smaller one-way terms keep mentoring visible where nothing mutual is
-near. All context terms are log-factors, so a block needs one small dense matrix product for them
+near. An estimate (strengths and needs only guessed from the type test) is scaled by the discount
+before the products but normalised by its undiscounted need sum, so each estimated side of a pair
+halves the teaching terms (at the default 0.5), and its capacity is its share of the slots.
+All context terms are log-factors, so a block needs one small dense matrix product for them
 (distance via the centred unit-vector expansion of the haversine chord, in float64) plus a sparse
 Kreis/network bonus. Rows are processed in blocks; an N×N matrix never exists.
 
@@ -21,6 +26,12 @@ j mod 8, about 1,400 columns, so every buffer stays in cache). Tile 0 also yield
 threshold τ; every tile hands over only its cells ≥ τ, and one sort of packed (row, value, column)
 keys picks the pool. Ties always go to the lower column index, and the scores do not depend on the
 blocking (see Prepared), so a full recompute, Celery chord blocks and update_one agree exactly.
+
+After the pools: a diversity step reorders each pool (diversify_pools: the next candidate covers
+needs the earlier ones left open; a second Kommune with the same profile waits behind all distinct
+ones), then the exposure step hands out slots under a hard capacity (apply_exposure), and rows whose
+pool ran dry fetch deeper candidates from all columns (_fill_short). Stored scores are always the
+scores above; only the order within a list follows the diversity step.
 """
 
 from __future__ import annotations
@@ -52,14 +63,24 @@ class MatchParams:
     w_out: float = 0.15  # i teaches j: mentoring, valued but less
     base: float = 0.02  # lets context rank Kommunen whose profile is still empty
     default_reach_km: float = 50.0
-    min_reach_km: float = 5.0  # reach 0 means "only the immediate neighbourhood", not a division by zero
+    min_reach_km: float = 5.0  # a reach below this (0 is refused at input) counts as 5 km: no division by 0
     size_weight: float = 0.5  # log-factor per squared decade of population difference, halved
     kind_bonus: float = 0.10
     kreis_bonus: float = 0.25
     network_bonus: float = 0.20
     type_bonus: float = 0.15
     log_floor: float = math.log(0.02)  # far beyond reach everything counts the same, ranked by comp
-    cap_factor: float | None = 2.0  # capacity = ceil(cap_factor·k) appearances; None disables it
+    # capacity = ceil(cap_factor·k) appearances in others' lists, a hard ceiling; None disables every cap
+    cap_factor: float | None = 1.5
+    # An estimated Kommune's strengths and needs (type test only) count this much (rounded to 1/16,
+    # so the teaching products stay exact; 0.5: an estimate is a coin flip next to an entered level).
+    estimate_discount: float = 0.5
+    # capacity of an estimate-only Kommune: ceil(estimate_cap_factor·k), so it holds at most its share
+    # of the slots (n Kommunen fill n·k slots) instead of the cap_factor·k of an entered profile
+    estimate_cap_factor: float = 1.0
+    diversity: float = 1.0  # weight of newly covered needs in the pool's reordering; 0 = score order
+    # log-distance of a pair where either side has no coordinates: sinks (1 %), not the neutral -ln2
+    unknown_distance_log: float = math.log(0.01)
     block_rows: int = 256
     workers: int = 2
 
@@ -84,6 +105,10 @@ class MatchInput:
     ignored: np.ndarray | None = None  # m×2 int (i, j): i was shown j and did nothing (directional)
     ignored_factor: np.ndarray | None = None  # m, factor in (0, 1], see ignore_factor()
     capacity: np.ndarray | None = None  # n int: how often each Kommune may be suggested; None = default
+    estimated: np.ndarray | None = None  # n bool: strengths and needs are only the type-test estimate
+    # n bool: the coordinates are an approximation (e.g. the Kreis centre, coordinates.fill_missing);
+    # the engine uses them as coordinates and only passes the flag through
+    coord_approx: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -93,7 +118,11 @@ class MatchInput:
 
 @dataclass
 class MatchResult:
-    """Top-k suggestions per Kommune plus the candidate pool the exposure step and updates reuse."""
+    """Top-k suggestions per Kommune plus the candidate pool the exposure step and updates reuse.
+
+    Within a row the order is the list order (after the diversity step); `score` holds each pair's
+    score, so it need not be descending. pool_idx/pool_score are the score-sorted pools.
+    """
 
     idx: np.ndarray  # n×k int32, -1 padding
     score: np.ndarray  # n×k float32, -inf padding
@@ -101,18 +130,54 @@ class MatchResult:
     pool_idx: np.ndarray  # n×m int32 best candidates before exposure, -1 padding
     pool_score: np.ndarray  # n×m float32
     params: MatchParams = field(default_factory=MatchParams)
+    capacity: np.ndarray | None = None  # n int, the capacities the run was held to (None = uncapped)
+    # the pools in diversified order (reused by update_one for the rows whose pool did not change)
+    div_idx: np.ndarray | None = field(default=None, repr=False)
+    div_score: np.ndarray | None = field(default=None, repr=False)
 
     def suggestions(self, i: int) -> list[tuple[int, float]]:
-        """Kommune i's suggestions as (index, score), best first, without padding."""
+        """Kommune i's suggestions as (index, score), in list order, without padding."""
         return [(int(j), float(s)) for j, s in zip(self.idx[i], self.score[i], strict=True) if j >= 0]
 
+    @property
+    def appearances(self) -> np.ndarray:
+        """How often each Kommune appears in the lists."""
+        return appearances(self.idx, self.idx.shape[0])
 
-def ignore_factor(count: np.ndarray, age_days: np.ndarray, half_life_days: float = 60.0) -> np.ndarray:
-    """Sink factor for ignored suggestions: each ignore halves, time since first shown sinks further."""
-    count = np.asarray(count, dtype=np.float64)
-    age = np.maximum(np.asarray(age_days, dtype=np.float64), 0.0)
-    factor = 0.5**count * 0.5 ** (age / half_life_days)
-    return np.clip(factor, 0.05, 1.0).astype(np.float32)
+    @property
+    def max_appearances(self) -> int:
+        """The most lists any one Kommune appears in (≤ its capacity, always)."""
+        a = self.appearances
+        return int(a.max()) if a.size else 0
+
+    @property
+    def gini(self) -> float:
+        """Gini coefficient of the appearances (0 = evenly spread)."""
+        return gini(self.appearances)
+
+
+def ignore_factor(
+    count: np.ndarray,
+    days_since_shown: np.ndarray,
+    rest_days: float = 56.0,
+    per_ignore: float = 0.7,
+    floor: float = 0.25,
+) -> np.ndarray:
+    """Sink factor of a suggestion that was shown `count` times without any reaction.
+
+    Each ignore multiplies by per_ignore, never below floor; once the pair has not been shown for
+    rest_days it recovers to 1.0 and may be shown again. Why these constants: after three ignores a
+    suggestion keeps about a third of its score (0.7³ ≈ 0.34): a person who ignores a suggestion
+    three times in a row has said no for now; 56 days (eight weeks) is a planning cycle of
+    an administration, after which priorities and staff may have changed; the floor of 0.25 keeps a
+    very strong partner findable (its score is then still a quarter, above most weak pairs) instead of
+    burying it for good. Declined pairs are not ignores: they stay excluded (MatchInput.exclude).
+    """
+    count = np.maximum(np.asarray(count, dtype=np.float64), 0.0)
+    days = np.asarray(days_since_shown, dtype=np.float64)
+    factor = np.maximum(per_ignore**count, floor)
+    factor = np.where(days >= rest_days, 1.0, factor)
+    return np.clip(factor, 0.0, 1.0).astype(np.float32)
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -131,8 +196,9 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 class Prepared:
     """Per-run feature matrices, computed once in O(n·T) and shared by all blocks.
 
-    Determinism: the two teaching products are taken on the raw 0–3 levels, so every entry is an
-    exact small integer in float32 whatever the BLAS kernel, block shape or summation order; the
+    Determinism: the two teaching products are taken on the 0–3 levels, an estimate's scaled by the
+    estimate discount (rounded to a multiple of 1/16), so every entry is a multiple of 1/256 far below
+    2^24 and exact in float32 whatever the BLAS kernel, block shape or summation order; the
     normalisations follow as single roundings. The context product runs in float64 (its distance
     terms cancel: |u_i|² + |u_j|² - 2u_i·u_j). A pair therefore gets the same float32 score in a
     full recompute, a chord block and an incremental update, and exact ties stay exact ties.
@@ -141,6 +207,9 @@ class Prepared:
     clamp max(x, 0) becomes x/2 + |x/2| (two of numpy's fastest passes; np.maximum is several
     times slower), and exp(log_floor) is folded into the teaching factors and the base. Halving is
     exact in binary floating point, so nothing changes but the speed.
+
+    The context columns come in groups (ctx_groups: distance, size, kind, type); pair_terms takes
+    the same features group by group, so the formula exists once.
     """
 
     n: int
@@ -158,6 +227,12 @@ class Prepared:
     excl: sp.csr_matrix | None  # n×n, data 1
     ign: sp.csr_matrix | None  # n×n, data = log(ignored factor), float32
     params: MatchParams
+    inv_need: np.ndarray  # n float64: 1/(3·Σ_t N_it) on the undiscounted needs, 0 for an empty row
+    shift: float  # log_floor when clamping, else 0 (subtracted in the distance group's constant)
+    ctx_groups: dict  # term name → slice of the x_ctx/y_ctx columns
+    estimated: np.ndarray  # n bool
+    topic_bits: tuple  # (strength bits, need bits): n×W uint64 masks of the topics with a level > 0
+    profile_id: np.ndarray  # n int64: equal for identical (strength, need) rows, -1 for an empty profile
     _lazy: dict = field(default_factory=dict, repr=False)  # per-run structures of the full recompute
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -238,8 +313,16 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
         raise ValueError("strength and need must have the same shape")
     S, N = np.clip(S, 0, 3), np.clip(N, 0, 3)
     need_sum = N.astype(np.float64).sum(1)
-    # teach_in(i,j) = N_i·S_j / (3·ΣN_i); an empty need row simply learns nothing (0, not NaN)
+    # teach_in(i,j) = N'_i·S'_j / (3·ΣN_i); an empty need row simply learns nothing (0, not NaN)
     inv = np.divide(1.0, 3.0 * need_sum, out=np.zeros_like(need_sum), where=need_sum > 0)
+    topic_bits = (_bits(S > 0), _bits(N > 0))
+    profile_id = _profile_ids(S, N)
+    est = _vec(inp.estimated, n, 0.0).astype(bool) if inp.estimated is not None else np.zeros(n, bool)
+    if est.any():
+        d = np.float32(round(min(max(p.estimate_discount, 0.0), 1.0) * 16) / 16)
+        S, N = S.copy(), N.copy()
+        S[est] *= d
+        N[est] *= d
     clamp = bool(math.isfinite(p.log_floor) and p.log_floor >= _MIN_SHIFTED_FLOOR)
     shift = p.log_floor if clamp else 0.0
     scale = math.exp(shift)
@@ -257,15 +340,16 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     centre = u[has].mean(0) if has.any() else np.zeros(3)
     uc = np.where(has[:, None], u - centre, 0.0)
     sq = (uc**2).sum(1)
-    # dist = -ln2·(R·chord/reach)² (0.5 at reach); chord² = |uc_i|² + |uc_j|² - 2 uc_i·uc_j.
-    # Unknown coordinates on either side give the neutral -ln2 ("as if at reach"): a row without
-    # them has only the constant -ln2; for a column without them (uc_j = 0, flag 1 - has_j = 1)
-    # the row's κ_i|uc_i|² - ln2 cancels its -κ_i|uc_i|². The constant also carries -log_floor.
-    kappa = np.where(has, _LN2 * (EARTH_RADIUS_KM / reach) ** 2, 0.0)
-    row_off = np.where(has, -kappa * sq, -_LN2) - shift
-    no_coord_fix = np.where(has, kappa * sq - _LN2, 0.0)
-    x_dist = np.column_stack([2 * kappa[:, None] * uc, row_off, no_coord_fix, -kappa])
-    y_dist = np.column_stack([uc, np.ones(n), (~has).astype(float), np.where(has, sq, 0.0)])
+    # dist = -ln2·R²·chord²/(r_i·r_j) (0.5 where the distance is the geometric mean of both reaches),
+    # separable with a_i = sqrt(ln2)·R/r_i: x_i = a_i·[2uc_i, -|uc_i|², -1], y_j = a_j·[uc_j, 1, |uc_j|²].
+    # Unknown coordinates on either side give unknown_distance_log = c: a constant column c (with the
+    # -log_floor shift) and -c·has_i·has_j, while the geometric part is 0 for a side without them.
+    a = np.where(has, math.sqrt(_LN2) * EARTH_RADIUS_KM / reach, 0.0)
+    c_unknown = float(p.unknown_distance_log)
+    x_dist = np.column_stack(
+        [2 * a[:, None] * uc, -a * sq, -a, np.full(n, c_unknown - shift), -c_unknown * has]
+    )
+    y_dist = np.column_stack([a[:, None] * uc, a, a * sq, np.ones(n), has.astype(float)])
 
     pop = _vec(inp.population, n, np.nan)
     lp = np.where(np.isfinite(pop) & (pop > 0), np.log10(np.where(pop > 0, pop, 1.0)), np.nan)
@@ -283,7 +367,12 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
     t1h = _onehot(tix, N_TYPES)
     type_m = p.type_bonus * (1.0 - np.eye(N_TYPES))  # the study's "D-Team": differing types complement
 
-    x_ctx = np.column_stack([x_dist, x_size, p.kind_bonus * k1h, t1h @ type_m])
+    parts = {"distance": x_dist, "size": x_size, "kind": p.kind_bonus * k1h, "type": t1h @ type_m}
+    groups, at = {}, 0
+    for name, part in parts.items():
+        groups[name] = slice(at, at + part.shape[1])
+        at += part.shape[1]
+    x_ctx = np.column_stack(list(parts.values()))
     x_ctx = np.ascontiguousarray(x_ctx * (0.5 if clamp else 1.0))
     y_ctx = np.ascontiguousarray(np.column_stack([y_dist, y_size, k1h, t1h]))
 
@@ -319,7 +408,57 @@ def prepare(inp: MatchInput, params: MatchParams | None = None) -> Prepared:
         excl=_pairs_csr(inp.exclude, n, symmetric=True),
         ign=ign,
         params=p,
+        inv_need=inv,
+        shift=shift,
+        ctx_groups=groups,
+        estimated=est,
+        topic_bits=topic_bits,
+        profile_id=profile_id,
     )
+
+
+def _bits(mask: np.ndarray) -> np.ndarray:
+    """n×T bool → n×W uint64 bit masks (64 topics per word)."""
+    n, t = mask.shape
+    w = max(1, -(-t // 64))
+    out = np.zeros((n, w), np.uint64)
+    for word in range(w):
+        part = mask[:, word * 64 : (word + 1) * 64]
+        weights = np.left_shift(np.uint64(1), np.arange(part.shape[1], dtype=np.uint64))
+        out[:, word] = (part.astype(np.uint64) * weights).sum(1, dtype=np.uint64)
+    return out
+
+
+def _profile_ids(S: np.ndarray, N: np.ndarray) -> np.ndarray:
+    """Equal ids for identical (strength, need) rows; -1 for an empty profile (nothing to repeat).
+
+    Whole levels 0–3 are packed two bits per topic into uint64 words and sorted as keys (fast); other
+    levels fall back to comparing the float rows."""
+    n = S.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    both = np.hstack([S, N]).astype(np.float32)
+    empty = ~(both != 0).any(1)
+    whole = both.astype(np.uint8)
+    if np.array_equal(whole, both) and whole.max(initial=0) <= 3:
+        width = whole.shape[1]
+        words = []
+        for w0 in range(0, width, 32):
+            part = whole[:, w0 : w0 + 32].astype(np.uint64)
+            shifts = (2 * np.arange(part.shape[1])).astype(np.uint64)
+            words.append((part << shifts).sum(1, dtype=np.uint64))
+        keys = np.column_stack(words)
+        order = np.lexsort(keys.T[::-1])
+        sk = keys[order]
+        new = np.ones(n, bool)
+        new[1:] = (sk[1:] != sk[:-1]).any(1)
+        ids = np.empty(n, np.int64)
+        ids[order] = np.cumsum(new) - 1
+    else:
+        _, ids = np.unique(np.ascontiguousarray(both), axis=0, return_inverse=True)
+        ids = ids.reshape(-1).astype(np.int64)
+    ids[empty] = -1
+    return ids
 
 
 # ------------------------------------------------------------------------------------------ scoring
@@ -808,22 +947,85 @@ def _full_pool(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 
 def capacities(inp: MatchInput, params: MatchParams) -> np.ndarray | None:
-    """How often each Kommune may appear in others' lists (None = unlimited)."""
+    """How often each Kommune may appear in others' lists (None = unlimited, only with cap_factor None).
+
+    Default ceil(cap_factor·k); an estimate-only Kommune at most ceil(estimate_cap_factor·k), its
+    share of the slots. An explicit MatchInput.capacity replaces the default (estimates still capped).
+    """
+    n, k = inp.n, params.k
     if inp.capacity is not None:
-        return np.asarray(inp.capacity, dtype=np.int64).reshape(-1)
-    if params.cap_factor is None:
+        cap = np.asarray(inp.capacity, dtype=np.int64).reshape(-1).copy()
+    elif params.cap_factor is None:
         return None
-    return np.full(inp.n, max(1, math.ceil(params.cap_factor * params.k)), np.int64)
+    else:
+        cap = np.full(n, max(1, math.ceil(params.cap_factor * k)), np.int64)
+    if inp.estimated is not None:
+        est = np.asarray(inp.estimated, dtype=bool).reshape(-1)
+        cap[est] = np.minimum(cap[est], max(1, math.ceil(params.estimate_cap_factor * k)))
+    return np.maximum(cap, 0)
+
+
+def diversify_pools(prep: Prepared, pool_idx: np.ndarray, pool_score: np.ndarray, rows=None):
+    """Reorder each row's pool greedily (maximal marginal relevance over the taught topics).
+
+    Step by step, the next candidate maximises score·(1 + diversity·novelty), novelty = the share of
+    row i's still uncovered needs that the candidate's strengths cover (0 once all are covered, or
+    for a row without needs); a candidate with the same (non-empty) profile as an earlier pick waits
+    behind every distinct one. diversity 0 keeps the score order. Ties go to the earlier pool
+    position (score desc, column asc), so the order depends only on the pool. `rows`: the
+    Kommunen the pool rows belong to (default: row r is Kommune r). Returns the reordered (idx,
+    score); the scores stay the pair scores.
+    """
+    n, m = pool_idx.shape
+    d = float(prep.params.diversity)
+    if n == 0 or m == 0 or d <= 0:  # diversity 0: the plain score order, twins included
+        return pool_idx.copy(), pool_score.copy()
+    valid = pool_idx >= 0
+    safe = np.where(valid, pool_idx, 0)
+    sbits, nbits = prep.topic_bits
+    cand_s = sbits[safe]  # n×m×W
+    uncovered = (nbits if rows is None else nbits[_rows(rows, prep.n)]).copy()  # needs not yet covered
+    pid = np.where(valid, prep.profile_id[safe], -1)
+    score64 = np.where(valid, pool_score, -np.inf).astype(np.float64)
+    avail = valid & np.isfinite(score64)
+    dup = np.zeros((n, m), bool)
+    order = np.full((n, m), -1, np.int64)
+    rows = np.arange(n)
+    steps = min(m, 2 * prep.params.k)  # beyond two lists' worth the score order stays
+    for step in range(steps):
+        if not avail.any():
+            break
+        new = np.bitwise_count(cand_s & uncovered[:, None, :]).sum(-1, dtype=np.int64)
+        open_ = np.bitwise_count(uncovered).sum(-1, dtype=np.int64)
+        nov = np.divide(new, open_[:, None], out=np.zeros((n, m)), where=open_[:, None] > 0)
+        val = score64 * (1.0 + d * nov)
+        # a duplicate profile goes behind all distinct ones: map its value into (-1, 0]
+        val = np.where(dup, -1.0 / (1.0 + np.maximum(val, 0.0)), val)
+        val[~avail] = -np.inf
+        pick = np.argmax(val, 1)
+        ok = avail[rows, pick]
+        order[ok, step] = pick[ok]
+        r_ok = rows[ok]
+        avail[r_ok, pick[ok]] = False
+        uncovered[r_ok] &= ~cand_s[r_ok, pick[ok]]
+        pp = pid[r_ok, pick[ok]]
+        dup[r_ok] |= (pid[r_ok] == pp[:, None]) & (pp[:, None] >= 0)
+    # picks first, in their step order; the rest keep their pool order behind them
+    key = np.broadcast_to(np.arange(m, dtype=np.int64) + m, (n, m)).copy()
+    rr, cc = np.nonzero(order >= 0)
+    key[rr, order[rr, cc]] = cc
+    perm = np.argsort(key, axis=1, kind="stable")
+    return np.take_along_axis(pool_idx, perm, 1), np.take_along_axis(pool_score, perm, 1)
 
 
 def apply_exposure(
     pool_idx: np.ndarray, pool_score: np.ndarray, k: int, capacity: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pick k per row from the pools so no Kommune exceeds its capacity where the pools allow it.
+    """Pick k per row from the pools so no Kommune ever exceeds its capacity.
 
     Rank rounds: in round r every unfilled row proposes its r-th candidate; a candidate accepts the
-    best-scoring proposals up to its remaining capacity. Rows still short afterwards are topped up
-    from their own pool, over capacity, so coverage never suffers for the cap.
+    best-scoring proposals up to its remaining capacity. A row whose pool runs dry stays short here
+    (padding); _finish fetches deeper candidates for it. The cap is hard: nothing is topped up over it.
     """
     n, m = pool_idx.shape
     if capacity is None:
@@ -834,7 +1036,7 @@ def apply_exposure(
     filled = np.zeros(n, np.int64)
     for r in range(m):
         cand = pool_idx[:, r]
-        rows = np.nonzero((filled < k) & (cand >= 0))[0]
+        rows = np.nonzero((filled < k) & (cand >= 0) & np.isfinite(pool_score[:, r]))[0]
         if rows.size == 0:
             if not (filled < k).any():
                 break
@@ -852,18 +1054,53 @@ def apply_exposure(
         taken[acc_rows, r] = True
         filled[acc_rows] += 1
         np.add.at(appear, c_sorted[ok], 1)
-    short = np.nonzero(filled < k)[0]
-    for i in short:  # few rows, only where capacity made the pool run dry
-        free = np.nonzero(~taken[i] & (pool_idx[i] >= 0))[0][: k - filled[i]]
-        taken[i, free] = True
     out_idx = np.full((n, k), -1, np.int32)
     out_val = np.full((n, k), -np.inf, np.float32)
-    rr, cc = np.nonzero(taken)  # row-major: pool order, i.e. descending score within a row
+    rr, cc = np.nonzero(taken)  # row-major: pool order
     counts = np.bincount(rr, minlength=n)
     pos = np.arange(rr.size) - np.concatenate([[0], np.cumsum(counts)[:-1]])[rr]
     out_idx[rr, pos] = pool_idx[rr, cc]
     out_val[rr, pos] = pool_score[rr, cc]
     return out_idx, out_val
+
+
+def _fill_short(prep: Prepared, idx: np.ndarray, val: np.ndarray, capacity: np.ndarray) -> None:
+    """Rows left short by the cap: score them against the columns with capacity left and take, best
+    first, the allowed ones (in place). Rows in index order, so the result is deterministic; a row
+    stays short only when every allowed other Kommune is full."""
+    n, k = idx.shape
+    appear = appearances(idx, n)
+    short = np.nonzero((idx < 0).any(1))[0]
+    step = prep.params.block_rows
+    for s in range(0, short.size, step):
+        rows = short[s : s + step]
+        cols = np.nonzero(appear < capacity)[0]  # full before this block: never again
+        if cols.size == 0:
+            return
+        dense = score_dense(prep, rows, cols)
+        have = idx[rows] >= 0
+        rr, cc = np.nonzero(have)
+        listed = idx[rows][rr, cc]
+        pos = np.searchsorted(cols, listed)
+        hit = (pos < cols.size) & (cols[np.minimum(pos, cols.size - 1)] == listed)
+        dense[rr[hit], pos[hit]] = -np.inf  # already in the list
+        ci, cv = _topk_rows(dense, 3 * k)
+        for b, i in enumerate(rows):
+            f = int(have[b].sum())
+            cand, vals = ci[b], cv[b]
+            gc = cols[np.maximum(cand, 0)]
+            ok = (cand >= 0) & (appear[gc] < capacity[gc])
+            if ok.sum() < k - f and (cand >= 0).all():  # the block filled some: this row exactly
+                row = dense[b].copy()
+                row[appear[cols] >= capacity[cols]] = -np.inf
+                cand, vals = _topk_exact(row[None, :], min(k, cols.size), k)
+                cand, vals = cand[0], vals[0]
+                gc = cols[np.maximum(cand, 0)]
+                ok = cand >= 0
+            take = np.nonzero(ok)[0][: k - f]
+            idx[i, f : f + take.size] = gc[take]
+            val[i, f : f + take.size] = vals[take]
+            appear[gc[take]] += 1
 
 
 def gini(appearances: np.ndarray) -> float:
@@ -896,10 +1133,25 @@ def _distances(inp: MatchInput, idx: np.ndarray) -> np.ndarray:
     return d
 
 
-def _finish(inp: MatchInput, prep: Prepared, pool_idx, pool_val) -> MatchResult:
+def _finish(inp: MatchInput, prep: Prepared, pool_idx, pool_val, reuse=None) -> MatchResult:
+    """Diversity, exposure under the hard cap, deeper candidates where a pool ran dry.
+
+    reuse = (div_idx, div_score, changed rows): the diversified pools of an earlier result whose
+    other rows' pools (and their candidates' profiles) are unchanged; only the changed rows are
+    reordered again, which gives the same order as reordering all."""
     p = prep.params
-    idx, val = apply_exposure(pool_idx, pool_val, p.k, capacities(inp, p))
-    return MatchResult(idx, val, _distances(inp, idx), pool_idx, pool_val, p)
+    cap = capacities(inp, p)
+    if reuse is not None and reuse[0] is not None and reuse[0].shape == pool_idx.shape:
+        div_idx, div_val = reuse[0].copy(), reuse[1].copy()
+        ch = np.unique(_rows(reuse[2], prep.n))
+        if ch.size:
+            div_idx[ch], div_val[ch] = diversify_pools(prep, pool_idx[ch], pool_val[ch], ch)
+    else:
+        div_idx, div_val = diversify_pools(prep, pool_idx, pool_val)
+    idx, val = apply_exposure(div_idx, div_val, p.k, cap)
+    if cap is not None:
+        _fill_short(prep, idx, val, cap)
+    return MatchResult(idx, val, _distances(inp, idx), pool_idx, pool_val, p, cap, div_idx, div_val)
 
 
 def compute(inp: MatchInput, params: MatchParams | None = None) -> MatchResult:
@@ -954,88 +1206,114 @@ def update_one(inp: MatchInput, result: MatchResult, i: int) -> MatchResult:
         pool_val[patch] = np.take_along_axis(ext_v, order, 1)
     if redo.size:
         pool_idx[redo], pool_val[redo] = score_block(prep, redo)
-    return _finish(inp, prep, pool_idx, pool_val)
+    # every row with i in its old or new pool is in patch or redo: the others' pools are unchanged
+    changed = np.concatenate([[i], patch, redo]).astype(np.int64)
+    return _finish(inp, prep, pool_idx, pool_val, (result.div_idx, result.div_score, changed))
 
 
 # ------------------------------------------------------------------------------------ explanations
 
 
-def pair_components(inp: MatchInput, i: int, j: int, params: MatchParams | None = None) -> dict:
-    """The score of j in i's list, term by term, recomputed on demand for explanations and tests."""
-    p = params or MatchParams()
-    n = inp.n
-    S = np.clip(np.nan_to_num(np.asarray(inp.strength, np.float64).reshape(n, -1)), 0, 3)
-    N = np.clip(np.nan_to_num(np.asarray(inp.need, np.float64).reshape(n, -1)), 0, 3)
+def pair_terms(prep: Prepared, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+    """The score of cols[p] in rows[p]'s list, term by term, vectorised over the pairs.
 
-    def teach(a: int, b: int) -> float:  # how much b can teach a
-        tot = N[a].sum()
-        return float(N[a] @ S[b] / (3 * tot)) if tot > 0 else 0.0
-
-    t_in, t_out = teach(i, j), teach(j, i)
-    mutual = math.sqrt(t_in * t_out)
+    Taken from the same Prepared features as the kernel (the x_ctx/y_ctx column groups, the
+    discounted levels, the sparse Kreis/network/ignore/exclude lookups), so the formula exists once;
+    `score` equals the kernel's float32 score up to rounding. Log terms are natural logs.
+    """
+    p = prep.params
+    r = np.asarray(rows, dtype=np.int64).reshape(-1)
+    c = np.asarray(cols, dtype=np.int64).reshape(-1)
+    if r.shape != c.shape:
+        raise ValueError("rows and cols must pair up")
+    S, N = prep.strength.astype(np.float64), prep.need.astype(np.float64)
+    t_in = (N[r] * S[c]).sum(1) * prep.inv_need[r]
+    t_out = (N[c] * S[r]).sum(1) * prep.inv_need[c]
+    mutual = np.sqrt(t_in * t_out)
     comp = p.w_mutual * mutual + p.w_in * t_in + p.w_out * t_out + p.base
+    unhalve = 2.0 if prep.clamp else 1.0
 
-    lat, lon = _vec(inp.lat, n, np.nan), _vec(inp.lon, n, np.nan)
-    reach = _vec(inp.reach_km, n, p.default_reach_km)
-    r_i = max(reach[i] if np.isfinite(reach[i]) else p.default_reach_km, p.min_reach_km)
-    d = float(haversine_km(lat[i], lon[i], lat[j], lon[j]))
-    if math.isfinite(d):
-        chord = 2 * math.sin(d / (2 * EARTH_RADIUS_KM))  # the engine decays on the chord
-        dist = -_LN2 * (EARTH_RADIUS_KM * chord / r_i) ** 2
-    else:
-        dist = -_LN2
-    pop = _vec(inp.population, n, np.nan)
-    size = 0.0
-    if all(np.isfinite(pop[x]) and pop[x] > 0 for x in (i, j)):
-        size = -p.size_weight / 2 * (math.log10(pop[i]) - math.log10(pop[j])) ** 2
-    kind = _vec(inp.kind, n, -1, np.int64)
-    same_kind = bool(kind[i] >= 0 and kind[i] == kind[j])
-    tix = _vec(inp.type_idx, n, -1, np.int64)
-    type_comp = bool(0 <= tix[i] < N_TYPES and 0 <= tix[j] < N_TYPES and tix[i] != tix[j])
-    kreis = _vec(inp.kreis, n, -1, np.int64)
-    same_kreis = bool(kreis[i] >= 0 and kreis[i] == kreis[j])
-    net = _networks_csr(inp.networks, n)
-    shared_net = bool(net is not None and (net[i].multiply(net[j])).nnz > 0)
-    log_ctx = (
-        dist
-        + size
-        + p.kind_bonus * same_kind
-        + p.type_bonus * type_comp
-        + p.kreis_bonus * same_kreis
-        + p.network_bonus * shared_net
-    )
-    log_ctx = max(log_ctx, p.log_floor)
-    ign = 1.0
-    if inp.ignored is not None and len(inp.ignored):
-        pairs = np.asarray(inp.ignored).reshape(-1, 2)
-        hit = (pairs[:, 0] == i) & (pairs[:, 1] == j)
-        if hit.any():
-            f = np.ones(len(pairs)) if inp.ignored_factor is None else np.asarray(inp.ignored_factor)
-            ign = float(np.clip(f[hit], 1e-6, 1.0).min())
-    excluded = i == j
-    if inp.exclude is not None and len(inp.exclude):
-        ex = np.asarray(inp.exclude).reshape(-1, 2)
-        excluded |= bool((((ex[:, 0] == i) & (ex[:, 1] == j)) | ((ex[:, 0] == j) & (ex[:, 1] == i))).any())
-    score = -math.inf if excluded else comp * math.exp(log_ctx) * ign
+    def group(name: str) -> np.ndarray:
+        g = prep.ctx_groups[name]
+        return (prep.x_ctx[r, g] * prep.y_ctx[c, g]).sum(1) * unhalve
+
+    log_distance = group("distance") + prep.shift  # the distance group carries the -log_floor shift
+    log_size, log_kind, log_type = group("size"), group("kind"), group("type")
+
+    def shared(m: sp.csr_matrix | None) -> np.ndarray:
+        if m is None or r.size == 0:
+            return np.zeros(r.size, bool)
+        return np.asarray(m[r].multiply(m[c]).sum(1)).reshape(-1) > 0
+
+    same_kreis, shared_net = shared(prep.kreis_1h), shared(prep.net)
+    log_kreis = p.kreis_bonus * same_kreis
+    log_network = p.network_bonus * shared_net
+    raw = log_distance + log_size + log_kind + log_type + log_kreis + log_network
+    log_context = np.maximum(raw, p.log_floor) if prep.clamp else raw
+    ign = np.ones(r.size)
+    if prep.ign is not None and r.size:
+        ign = np.exp(np.asarray(prep.ign[r, c], dtype=np.float64).reshape(-1))
+    excluded = r == c
+    if prep.excl is not None and r.size:
+        excluded |= np.asarray(prep.excl[r, c]).reshape(-1) > 0
+    score = np.where(excluded, -np.inf, comp * np.exp(log_context) * ign)
     return {
         "teach_in": t_in,
         "teach_out": t_out,
         "mutual": mutual,
         "comp": comp,
-        "distance_km": d if math.isfinite(d) else None,
-        "distance_factor": math.exp(dist),
-        "size_factor": math.exp(size),
-        "same_kind": same_kind,
-        "type_complement": type_comp,
-        "same_kreis": same_kreis,
-        "shared_network": shared_net,
-        "context_factor": math.exp(log_ctx),
+        "log_distance": log_distance,
+        "log_size": log_size,
+        "log_kind": log_kind,
+        "log_type": log_type,
+        "log_kreis": log_kreis,
+        "log_network": log_network,
+        "log_context": log_context,
         "ignored_factor": ign,
         "excluded": excluded,
         "score": score,
     }
 
 
+def pair_components(inp: MatchInput, i: int, j: int, params: MatchParams | None = None) -> dict:
+    """The score of j in i's list, term by term (a thin wrapper over prepare + pair_terms).
+
+    Flags are facts of the input (same kind, complementing types, same Kreis, shared network);
+    the factors and the score come from pair_terms.
+    """
+    prep = prepare(inp, params)
+    n = inp.n
+    t = {key: v[0] for key, v in pair_terms(prep, np.array([i]), np.array([j])).items()}
+    lat, lon = _vec(inp.lat, n, np.nan), _vec(inp.lon, n, np.nan)
+    d = float(haversine_km(lat[i], lon[i], lat[j], lon[j]))
+    kind = _vec(inp.kind, n, -1, np.int64)
+    tix = _vec(inp.type_idx, n, -1, np.int64)
+    kreis = _vec(inp.kreis, n, -1, np.int64)
+    net = prep.net
+    return {
+        "teach_in": float(t["teach_in"]),
+        "teach_out": float(t["teach_out"]),
+        "mutual": float(t["mutual"]),
+        "comp": float(t["comp"]),
+        "distance_km": d if math.isfinite(d) else None,
+        "distance_factor": math.exp(t["log_distance"]),
+        "size_factor": math.exp(t["log_size"]),
+        "same_kind": bool(kind[i] >= 0 and kind[i] == kind[j]),
+        "type_complement": bool(0 <= tix[i] < N_TYPES and 0 <= tix[j] < N_TYPES and tix[i] != tix[j]),
+        "same_kreis": bool(kreis[i] >= 0 and kreis[i] == kreis[j]),
+        "shared_network": bool(net is not None and net[i].multiply(net[j]).nnz > 0),
+        "context_factor": math.exp(t["log_context"]),
+        "ignored_factor": float(t["ignored_factor"]),
+        "excluded": bool(t["excluded"]),
+        "score": float(t["score"]),
+    }
+
+
 def with_params(result: MatchResult, **changes) -> MatchParams:
     """A copy of a result's params with some fields changed (convenience for callers and tests)."""
     return replace(result.params, **changes)
+
+
+def networks_matrix(networks, n: int) -> sp.csr_matrix | None:
+    """Network membership as an n×M 0/1 CSR matrix (None without memberships)."""
+    return _networks_csr(networks, n)

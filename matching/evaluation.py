@@ -201,3 +201,69 @@ def evaluate(inp: MatchInput, planted: Planted, params: MatchParams | None = Non
             "gini": gini(appearances(idx, inp.n)),
         }
     return table
+
+
+def _pair_km(lat: np.ndarray, lon: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Haversine km of every listed pair (row, idx[row, s]); NaN for padding or unknown coordinates."""
+    from matching.engine import haversine_km
+
+    i = np.broadcast_to(np.arange(idx.shape[0])[:, None], idx.shape)
+    j = np.where(idx >= 0, idx, 0)
+    d = haversine_km(lat[i], lon[i], lat[j], lon[j])
+    return np.where(idx >= 0, d, np.nan)
+
+
+def diverse_top(inp: MatchInput, idx: np.ndarray, top: int = 5, topics: int = 3) -> float:
+    """Share of lists whose top `top` teach at least `topics` different needed topics, among the lists
+    where that is possible (the Kommune needs at least `topics` topics)."""
+    need = inp.need > 0
+    strength = inp.strength > 0
+    rows = np.nonzero(need.sum(1) >= topics)[0]
+    if rows.size == 0:
+        return 0.0
+    sub = idx[rows, :top]
+    taught = np.zeros((rows.size, need.shape[1]), bool)
+    for s in range(sub.shape[1]):
+        ok = sub[:, s] >= 0
+        taught[ok] |= strength[sub[ok, s]] & need[rows[ok]]
+    return float((taught.sum(1) >= topics).mean())
+
+
+def trust_report(
+    inp: MatchInput,
+    idx: np.ndarray,
+    capacity: np.ndarray | None,
+    planted: Planted,
+    *,
+    estimated: np.ndarray,
+    no_coord: np.ndarray,
+    true_lat: np.ndarray,
+    true_lon: np.ndarray,
+) -> dict[str, float]:
+    """The figures of "suggestions an officer can trust" for one engine's lists.
+
+    `inp` holds the profiles as the engine saw them (estimates included); distances are measured on
+    the true coordinates, also for the Kommunen the engine saw without any.
+    """
+    n = inp.n
+    app = appearances(idx, n)
+    slots = max(int((idx >= 0).sum()), 1)
+    km = _pair_km(true_lat, true_lon, idx)
+    has_nc = no_coord.any() and np.isfinite(km[no_coord]).any()
+    med_nc = float(np.nanmedian(km[no_coord])) if has_nc else float("nan")
+    med_ot = float(np.nanmedian(km[~no_coord]))
+    return {
+        "precision@5": precision_at(idx, planted, 5),
+        "ndcg@10": ndcg_at(idx, planted, 10),
+        "coverage": coverage(idx),
+        "reciprocity": reciprocity(inp, idx),
+        "gini": gini(app),
+        "max_appearances": float(app.max(initial=0)),
+        "cap": float(np.max(capacity)) if capacity is not None else float("nan"),
+        "never_suggested": float((app == 0).mean()),
+        "estimate_slot_share": float(app[estimated].sum() / slots),
+        "estimate_population_share": float(estimated.mean()),
+        "median_km_no_coordinates": med_nc,
+        "median_km_others": med_ot,
+        "diverse_top5": diverse_top(inp, idx),
+    }

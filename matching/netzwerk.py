@@ -10,9 +10,11 @@ import io
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 EDGE_PARTNERSHIP = "partnerschaft"
 EDGE_PROJECT = "projekt"
@@ -29,7 +31,7 @@ def build_graph(
     `kinds` (sorted subset of "partnerschaft", "projekt"). Ties to Kommunen outside `members` and
     self-loops are ignored: the graph describes this network only.
     """
-    graph = nx.Graph()
+    graph = _nx().Graph()
     for ags, name in members:
         graph.add_node(ags, name=name)
 
@@ -61,6 +63,13 @@ def build_graph(
             if present
         ]
     return graph
+
+
+def _nx():
+    """networkx, imported where a graph is built or analysed (not at app start-up)."""
+    import networkx
+
+    return networkx
 
 
 @dataclass(frozen=True)
@@ -102,15 +111,15 @@ def analyse(graph: nx.Graph, *, top_brokers: int = 10, seed: int = 0) -> Network
     """
     n = graph.number_of_nodes()
     # nx.density is 0 for n ≤ 1; said explicitly so an empty or one-member network never divides by 0.
-    density = float(nx.density(graph)) if n > 1 else 0.0
-    components = sorted((set(c) for c in nx.connected_components(graph)), key=_set_order)
-    isolated = sorted(nx.isolates(graph))
-    betweenness = nx.betweenness_centrality(graph, normalized=True) if n else {}
+    density = float(_nx().density(graph)) if n > 1 else 0.0
+    components = sorted((set(c) for c in _nx().connected_components(graph)), key=_set_order)
+    isolated = sorted(_nx().isolates(graph))
+    betweenness = _nx().betweenness_centrality(graph, normalized=True) if n else {}
     brokers = sorted(
         ((a, float(b)) for a, b in betweenness.items() if b > 1e-12), key=lambda x: (-x[1], x[0])
     )
     if graph.number_of_edges():
-        communities = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+        communities = _nx().community.louvain_communities(graph, weight="weight", seed=seed)
         communities = sorted((set(c) for c in communities), key=_set_order)
     else:
         # Without edges every member is its own community; listing n singletons says nothing.
@@ -234,7 +243,7 @@ def _unify(records: list[dict[str, Any]]) -> None:
 
 def graph_to_graphml_bytes(graph: nx.Graph) -> bytes:
     """GraphML for Gephi and yEd, with every attribute converted to a GraphML-safe type."""
-    out = nx.Graph()
+    out = _nx().Graph()
     node_records = []
     for node, data in graph.nodes(data=True):
         rec = {k: v for k, v in ((k, _graphml_value(v)) for k, v in data.items()) if v is not None}
@@ -249,7 +258,7 @@ def graph_to_graphml_bytes(graph: nx.Graph) -> bytes:
     out.add_nodes_from(node_records)
     out.add_edges_from(edge_records)
     buffer = io.BytesIO()
-    nx.write_graphml(out, buffer, encoding="utf-8")
+    _nx().write_graphml(out, buffer, encoding="utf-8")
     return buffer.getvalue()
 
 
@@ -261,7 +270,7 @@ def graph_to_json(
     Positions lie in [-1, 1]; the same graph and seed give the same picture. With an analysis, each
     node also carries its community index, betweenness and whether it is isolated.
     """
-    positions = nx.spring_layout(graph, seed=seed, weight="weight") if graph.number_of_nodes() else {}
+    positions = _nx().spring_layout(graph, seed=seed, weight="weight") if graph.number_of_nodes() else {}
     community_of: dict[str, int] = {}
     if analysis is not None:
         for index, community in enumerate(analysis.communities):

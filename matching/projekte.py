@@ -16,11 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import BallTree
 
 from matching.geo import EARTH_RADIUS_KM, haversine_km
 from matching.vocabulary import PROJECT_STATUSES, TOPIC_LABELS_DE, TOPIC_SLUGS
@@ -231,6 +227,8 @@ def _near_pairs(states: TopicStates, radius_km: float) -> _Pairs:
         empty = np.zeros(0, dtype=np.int64)
         return _Pairs(empty, empty, np.zeros(0))
     coords = np.radians(np.column_stack([states.lat[valid], states.lon[valid]]))
+    from sklearn.neighbors import BallTree  # here, not at import: scikit-learn costs seconds to load
+
     tree = BallTree(coords, metric="haversine")
     neighbours, dists = tree.query_radius(coords, r=radius_km / EARTH_RADIUS_KM, return_distance=True)
     counts = np.fromiter((len(x) for x in neighbours), dtype=np.int64, count=len(neighbours))
@@ -357,6 +355,8 @@ def _louvain_up_to(
     first = _louvain_first_level(nodes, adjacency, resolution, seed)
     if max(len(c) for c in first) > cap:
         return first
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
     graph.add_weighted_edges_from(edges)
@@ -393,6 +393,9 @@ def _groups_for_topic(
     ei, ej, ed = pairs.i[sel], pairs.j[sel], pairs.d[sel]
     if ei.size == 0:
         return []
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     adj = coo_matrix((np.ones(ei.size), (ei, ej)), shape=(n, n))
     _, labels = connected_components(adj, directed=False)
     sizes = np.bincount(labels[mask], minlength=labels.max() + 1)

@@ -152,3 +152,62 @@ OPEN_FOR_LABELS_DE: dict[str, str] = {
     "nachnutzung": "Nachnutzung",
 }
 LEVELS: tuple[int, ...] = (1, 2, 3)
+
+# English labels (the interface's second language); same keys as the German ones.
+TOPIC_LABELS_EN: dict[str, str] = {
+    "ozg-umsetzung": "OZG and EfA reuse",
+    "fim": "Federal Information Management (FIM)",
+    "e-akte": "Document management / e-files",
+    "e-rechnung": "E-invoicing",
+    "online-formulare": "Form server with workflow",
+    "e-payment": "E-payment",
+    "servicekonto-eid": "Service account/BundID, eID",
+    "chatbot": "Chatbot",
+    "mobile-app": "Mobile app",
+    "prozessmanagement": "Process management",
+    "datenmanagement": "Data management (systematic inventory)",
+    "datennutzung": "Data use (process optimisation, staff planning, automation)",
+    "open-data": "Open data",
+    "digitalisierungsstrategie": "Digitalisation strategy",
+    "cdo-rolle": "Roles and governance (CDO/CIO)",
+    "foerdermittelakquise": "Acquiring funding",
+    "innovative-vergabe": "Innovative procurement",
+    "it-sicherheit": "IT security",
+    "fortbildung-fachverfahren": "Training in specialist software",
+    "digitale-arbeitsweisen": "Ways of working and methods",
+    "fuehrung-digital": "Leadership in digitalisation",
+    "digitallotsen": "Digital guides",
+    "mitarbeitendenbeteiligung": "Staff participation",
+    "glasfaserausbau": "Fibre rollout",
+    "wlan-lorawan": "Free Wi-Fi, LoRaWAN, sensors",
+    "smart-mobility": "Smart mobility (traffic flow, parking)",
+    "maengelmelder": "Issue reporting, ideas management",
+    "online-beteiligung": "Online participation (citizens' budget, planning, surveys)",
+    "digitales-ehrenamt": "Digital volunteering",
+    "lokale-wirtschaft": "Digitalising local business, start-ups",
+    "digitalkompetenz": "Digital skills (adult education, libraries, makerspaces, hackathons)",
+    "civic-tech": "Civic tech",
+    "smart-city": "Smart city",
+    "hundesteuer-digital": "Dog tax online",
+    "bauantrag-digital": "Digital building application",
+    "kita-anmeldung": "Online nursery registration",
+    "gewerbe-digital": "Business registration online",
+}
+TYPE_LABELS_EN: dict[str, str] = {
+    "bedaechtige": "The Deliberate",
+    "optimierer": "The Optimisers",
+    "serviceorientierte": "The Service-Oriented",
+    "community-manager": "The Community Managers",
+}
+
+
+def topic_label(slug: str, language: str = "de") -> str:
+    """A topic's label in German or English (the slug itself if unknown)."""
+    labels = TOPIC_LABELS_EN if language == "en" else TOPIC_LABELS_DE
+    return labels.get(slug, slug)
+
+
+def type_label(slug: str, language: str = "de") -> str:
+    """A type's label in German or English (the slug itself if unknown)."""
+    labels = TYPE_LABELS_EN if language == "en" else TYPE_LABELS_DE
+    return labels.get(slug, slug)

@@ -23,6 +23,7 @@ DOMAINS: tuple[str, ...] = (
     "vorschlaege",
     "suche",
     "digest",
+    "auswertung",
     "api",
 )
 

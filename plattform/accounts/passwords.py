@@ -2,6 +2,7 @@
 a new password against lists of common and breached passwords (zxcvbn's lists ship in the package:
 no request leaves the host)."""
 
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -11,8 +12,13 @@ _hasher = PasswordHasher()
 # The hash of an account made through an identity provider: never a valid Argon2 hash, so no
 # password matches it (verification of an invalid hash answers False).
 NO_PASSWORD = "!oidc"
-# A hash verified when the e-mail is unknown, so that timing does not reveal which addresses exist.
-_DUMMY_HASH = _hasher.hash("kommunalmatch-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash verified when the e-mail is unknown, so that timing does not reveal which addresses
+    exist; made on first use (hashing at import cost every CLI command a third of a second)."""
+    return _hasher.hash("kommunalmatch-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -23,7 +29,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash, spend the same time and say no."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

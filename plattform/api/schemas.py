@@ -300,6 +300,35 @@ class Profile(Out):
     profile: ProfileDocument
 
 
+class TopicFact(Out):
+    topic: Literal[TOPIC_SLUGS]
+    level: Annotated[int, at.Ge(1), at.Le(3)]
+    estimated: Annotated[bool, Field(description="Stufe nur aus dem Typtest geschätzt, nicht angegeben")]
+
+
+class SuggestionFacts(Out):
+    model_config = _described("Die Gründe eines Vorschlags als Daten, aus Sicht der anfragenden Kommune.")
+
+    teaches_me: Annotated[list[TopicFact], Field(description="Was der Partner uns zeigen kann")]
+    learns_from_me: Annotated[list[TopicFact], Field(description="Was wir dem Partner zeigen können")]
+    distance_km: float | None
+    distance_approximate: Annotated[
+        bool, Field(description="Die Lage einer Seite ist nur geschätzt (Mittelpunkt ihres Kreises)")
+    ]
+    size: Annotated[
+        Literal["similar", "larger", "smaller"] | None,
+        Field(description="Größe des Partners: ähnlich (höchstens doppelt), größer, kleiner"),
+    ]
+    same_kreis: bool
+    shared_networks: Annotated[int, at.Ge(0)]
+    own_type: Literal[TYPES] | None
+    partner_type: Literal[TYPES] | None
+    partner_estimated: bool
+    score_parts: Annotated[
+        dict[str, float], Field(description="comp (Ergänzung), context (Lage und Umfeld), ignored")
+    ]
+
+
 class Suggestion(Out):
     model_config = _described("Ein Partnervorschlag, Felder wie `matching show --json`.")
 
@@ -312,7 +341,7 @@ class Suggestion(Out):
     distance_km: float | None
     explanation: Annotated[str, Field(description="Warum dieser Vorschlag, in der Sprache der Anfrage")]
     facts: Annotated[
-        dict[str, Any], Field(description="Die Gründe als Daten (aus ihnen entsteht explanation)")
+        SuggestionFacts, Field(description="Die Gründe als Daten (aus ihnen entsteht explanation)")
     ]
     explanation_de: Annotated[
         str,

@@ -136,16 +136,9 @@ def network(n: Netzwerk, coordinates: bool) -> dict:
 
 
 def suggestion(item: dict) -> dict:
-    """A suggestion of ``suggestion_items`` as the API declares it.
-
-    Until the suggestions carry ``explanation`` (in the request's language) and ``facts`` themselves,
-    the German text stands in for the first and the second is empty.
-    """
-    return {
-        **item,
-        "explanation": item.get("explanation", item.get("explanation_de", "")),
-        "facts": item.get("facts", {}),
-    }
+    """A suggestion of ``suggestion_items`` as the API declares it: `explanation` in the request's
+    language (Accept-Language), `facts` as data, `explanation_de` (deprecated) in German."""
+    return item
 
 
 __all__ = ["ProfileData", "mentioned_fields"]

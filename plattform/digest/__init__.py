@@ -52,6 +52,6 @@ def beat_schedule(app: Flask) -> dict:
 
 
 from plattform.core.navigation import register_nav  # noqa: E402
-from plattform.digest import cli, export, sections, tasks, views  # noqa: E402, F401
+from plattform.digest import cli, demo, export, tasks, views  # noqa: E402, F401
 
 register_nav("digest.einstellungen", "Wochen-E-Mail", 80, visible=lambda: current_user.is_authenticated)

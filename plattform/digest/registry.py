@@ -7,6 +7,7 @@ Items carry a `key` (remembered in the delivery record, so the next digest can t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,7 @@ class _Registration:
 
 
 _SECTIONS: dict[str, _Registration] = {}
+log = logging.getLogger(__name__)
 
 
 def register_digest_section(name: str, order: int, build: SectionBuilder) -> None:
@@ -74,10 +76,19 @@ def registered_sections() -> list[str]:
 
 
 def build_sections(user: User, since: datetime, until: datetime) -> list[DigestSection]:
-    """Every registered section that has something for this user, in order."""
+    """Every registered section that has something for this user, in order; a failing one is left out."""
     sections = []
     for registration in sorted(_SECTIONS.values(), key=lambda r: (r.order, r.name)):
-        section = registration.build(user, since, until)
+        try:
+            section = registration.build(user, since, until)
+        except Exception:
+            # One broken section must not cost the recipient the others; its keys carry over.
+            log.exception(
+                "Abschnitt %s der Wochen-E-Mail für Konto %s ausgelassen (section failed)",
+                registration.name,
+                user.id,
+            )
+            continue
         if section is not None and section.items:
             section.name = registration.name
             sections.append(section)

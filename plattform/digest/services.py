@@ -240,7 +240,8 @@ class Digest:
             where = " " + _("für %(name)s und %(num)d weitere", name=first, num=others)
         else:
             where = ""
-        return f"Kommunalmatch: {headline}{where} ({_('KW')} {self.week_number})"
+        week = _("KW %(num)d", num=self.week_number)  # outside the f-string, so pybabel finds it
+        return f"Kommunalmatch: {headline}{where} ({week})"
 
     def listed_keys(self, previous: dict | None) -> dict:
         """The keys to store: this digest's sections, the rest carried over from the previous digest."""
@@ -279,6 +280,12 @@ def digest_window(user: User, until: datetime) -> tuple[datetime, datetime]:
     return since, until
 
 
+def recipient_locale(user: User) -> str:
+    """The language of the recipient's account (German unless English is chosen and offered)."""
+    locale = getattr(user, "locale", None) or "de"
+    return locale if locale in current_app.config["LANGUAGES"] else "de"
+
+
 def user_kommunen(user: User) -> list[Kommune]:
     """The Kommunen the user acts for, by name (for the subject line)."""
     ids = acting_kommune_ids(user)
@@ -291,7 +298,7 @@ def build_digest(user: User, week: str | None = None, until: datetime | None = N
     """Assemble the user's digest from the registered sections; reads only, writes nothing."""
     until = until or utcnow()
     since, until = digest_window(user, until)
-    with force_locale("de"):
+    with force_locale(recipient_locale(user)):
         sections = build_sections(user, since, until)
     return Digest(
         user=user,
@@ -305,11 +312,12 @@ def build_digest(user: User, week: str | None = None, until: datetime | None = N
 
 def render_digest(digest: Digest) -> tuple[str, str]:
     """The plain-text and HTML bodies, links absolute to BASE_URL."""
-    with force_locale("de"):
+    with force_locale(recipient_locale(digest.user)):
         subscription = get_subscription(digest.user.id)
         confirmed = aware(subscription.confirmed_at) if subscription and subscription.confirmed_at else None
         context = {
             "digest": digest,
+            "lang": recipient_locale(digest.user),
             "subject": digest.subject,
             "base": current_app.config["BASE_URL"].rstrip("/"),
             "since_local": digest.since.astimezone(BERLIN),
@@ -327,7 +335,7 @@ def digest_message(digest: Digest) -> EmailMessage:
     """The multipart/alternative message with RFC 8058 one-click unsubscribe headers."""
     text, html = render_digest(digest)
     unsubscribe_url = absolute_url("digest.abmelden", token=unsubscribe_token(digest.user.id))
-    with force_locale("de"):
+    with force_locale(recipient_locale(digest.user)):
         subject = digest.subject
     msg = build_message(
         formataddr((digest.user.name, digest.user.email)),
@@ -500,7 +508,7 @@ def dry_run(week: str) -> list[DryRunLine]:
             lines.append(DryRunLine(user.email, f"bereits erledigt ({existing.status})", None, []))
             continue
         digest = build_digest(user, week)
-        with force_locale("de"):
+        with force_locale(recipient_locale(user)):
             subject = digest.subject if digest.has_news else None
         lines.append(
             DryRunLine(

@@ -106,6 +106,20 @@ class Kommune(db.Model):
         return self.name.split(",")[0].strip()
 
     @property
+    def display_name(self) -> str:
+        """How explanations name the Kommune: 'Kreis Düren' beside 'Düren' (the town), 'Städteregion
+        Aachen' as it is; no ', Stadt'."""
+        short = self.short_name
+        lowered = short.lower()
+        if (
+            self.ebene == "kreis"
+            and self.kind in ("kreis", "landkreis")
+            and not any(word in lowered for word in ("kreis", "region", "verband"))
+        ):
+            return f"{KIND_LABELS_DE[self.kind]} {short}"
+        return short
+
+    @property
     def verstaedterung_label(self) -> str | None:
         """German label of the degree of urbanisation (templates translate it with `_()`)."""
         return VERSTAEDTERUNG_LABELS_DE.get(self.verstaedterung or 0)

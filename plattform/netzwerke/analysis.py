@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 from matching.geo import haversine_km
 from matching.netzwerk import (
@@ -321,6 +322,9 @@ def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
 
 def to_xlsx(sheets: list[tuple[str, tuple[str, ...], list[dict]]]) -> bytes:
     """A workbook with one sheet per table, bold header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, columns, rows in sheets:

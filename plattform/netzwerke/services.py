@@ -317,6 +317,7 @@ def invite(
     )
     netzwerk.einladungen.append(einladung)
     db.session.flush()
+    notices.remember_invitation(einladung)  # H13: the Kommune's officers are told after the commit
     return einladung, None
 
 
@@ -464,3 +465,7 @@ def send_invitation_mail(einladung: NetzwerkEinladung) -> None:
         )
         subject = _("Einladung in das Netzwerk „%(name)s“", name=netzwerk.name)
     send_message(build_message(einladung.email, subject, text))
+
+
+# H13's hooks: the network digest section and the invitation notices register themselves.
+from plattform.netzwerke import digest, notices  # noqa: E402, F401

@@ -22,11 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from matching import vocabulary as vocab
 from matching.profiles import (
     BEDARF_PREFIX,
@@ -403,6 +398,13 @@ def _is_slug_row(cells: Sequence[Any]) -> bool:
     return "ags" in values and all(v in CSV_COLUMNS or v in CSV_IGNORED_COLUMNS for v in values)
 
 
+def _column_letter(index: int) -> str:
+    """A spreadsheet column's letter (1 → A, 27 → AA), as openpyxl names it."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
 def _check_header(name: str, cells: Sequence[Any], line: int, collector: IssueCollector) -> _Header | None:
     """Known columns (slug or German label), each once, one of them 'ags'; every unknown one reported."""
     mapped = _header_of(cells)
@@ -414,7 +416,7 @@ def _check_header(name: str, cells: Sequence[Any], line: int, collector: IssueCo
         if not text:
             slugs.append("")
             continue
-        letter = get_column_letter(i + 1)
+        letter = _column_letter(i + 1)
         if col is None or col in shown:
             template = (
                 N_("Unbekannte Spalte %(col)s. Bitte die Spaltenköpfe der Vorlage verwenden.")
@@ -557,6 +559,8 @@ def _read_xlsx(path: Path, name: str, collector: IssueCollector) -> Iterator[Pro
         )
     try:
         # Not data_only: a formula then reads as its text ("=A1*2"), which is refused with a message.
+        from openpyxl import load_workbook  # openpyxl loads where a workbook is read or written
+
         wb = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ProfileImportError.one(
@@ -674,8 +678,10 @@ def _help_text(col: str) -> str:
     return ""
 
 
-def _validation(ws, kind: str, error: str, **formulas) -> DataValidation:
+def _validation(ws, kind: str, error: str, **formulas):
     """A drop-down or range check on cells of the sheet, with its German error text."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     dv = DataValidation(
         type=kind, allow_blank=True, operator="between" if kind == "whole" else None, **formulas
     )
@@ -686,6 +692,9 @@ def _validation(ws, kind: str, error: str, **formulas) -> DataValidation:
 
 def write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData | tuple[str, str]]) -> None:
     """The workbook behind the export and the template: a profile (or an (AGS, name) pair) per row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
@@ -726,7 +735,7 @@ def write_workbook(fh: IO[bytes], profiles: Sequence[ProfileData | tuple[str, st
         ws, "whole", "Bitte ganze Kilometer zwischen 1 und 1000 eintragen.", formula1="1", formula2="1000"
     )
     for i, c in enumerate(cols, start=1):
-        letter = get_column_letter(i)
+        letter = _column_letter(i)
         ws.column_dimensions[letter].width = 14 if c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)) else 24
         target = f"{letter}{XLSX_FIRST_DATA_ROW}:{letter}{last}"
         if c.startswith((STAERKE_PREFIX, BEDARF_PREFIX)):

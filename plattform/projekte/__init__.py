@@ -22,4 +22,6 @@ def beat_schedule(app) -> dict:
 register_nav("projekte.liste", "Gemeinsame Projekte", 40)
 register_nav("projekte.vorschlaege", "Projektvorschläge", 41, visible=lambda: current_user.is_authenticated)
 
-from plattform.projekte import cli, sections, tasks, views  # noqa: E402, F401
+from plattform.projekte import cli, digest, sections, tasks, views  # noqa: E402, F401
+
+tasks.connect_profile_updates()

@@ -59,3 +59,15 @@ class StatusForm(FlaskForm):
             ("aktiv", _l("Aktiv")),
         ],
     )
+
+
+class InviteKommunenForm(FlaskForm):
+    """The lead invites more Kommunen into a running project, by Gemeindeschlüssel."""
+
+    ags = StringField(
+        _l("Gemeindeschlüssel (AGS) der Kommunen"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie mindestens einen Gemeindeschlüssel an.")),
+            Length(max=500),
+        ],
+    )

@@ -163,3 +163,24 @@ class ProjectDuplication(db.Model):
     ags: Mapped[list] = mapped_column(sa.JSON, default=list)
     text_de: Mapped[str] = mapped_column(sa.Text)
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+# What happened in a shared project, for the digest and the lead's notices.
+PROJECT_EVENT_KINDS = ("eingeladen", "beigetreten", "ausgetreten", "abgeschlossen")
+
+
+class ProjectEvent(db.Model):
+    """One change in a shared project (a Kommune invited, joined or left; the project closed)."""
+
+    __tablename__ = "project_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("shared_project.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    kommune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kommune.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+
+    project: Mapped[SharedProject] = relationship(passive_deletes=True)
+    kommune: Mapped[Kommune | None] = relationship()

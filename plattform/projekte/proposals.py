@@ -31,7 +31,7 @@ from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune, Land
-from plattform.profile.models import Profile
+from plattform.profile.models import Profile, ProfileProject, ProfileTopic
 from plattform.projekte.models import (
     ProjectDuplication,
     ProjectProposal,
@@ -42,17 +42,10 @@ from plattform.projekte.models import (
 
 log = logging.getLogger(__name__)
 
-# Kreis kinds whose Destatis name lacks the word "Kreis" ("Düren" is the Kreis, "Düren, Stadt" the town).
-_KREIS_PREFIX = {"kreis": "Kreis", "landkreis": "Landkreis"}
-
 
 def kreis_display_name(kreis: Kommune) -> str:
     """ "Kreis Düren", "Landkreis Karlsruhe", "Städteregion Aachen", "Mannheim": unambiguous in a sentence."""
-    prefix = _KREIS_PREFIX.get(kreis.kind)
-    name = kreis.short_name
-    if prefix and not name.lower().startswith(("kreis", "landkreis", "städteregion", "region")):
-        return f"{prefix} {name}"
-    return name
+    return kreis.display_name
 
 
 @dataclass(frozen=True)
@@ -168,11 +161,14 @@ def compute_proposals(topics: Iterable[str] | None = None) -> tuple[LoadedStates
     return loaded, proposals
 
 
-def duplication_by_kreis_and_land(loaded: LoadedStates) -> list[tuple[str, DuplicationEntry]]:
-    """The duplication report per Kreis and per Land, as (ebene, entry) pairs."""
+def duplication_by_kreis_and_land(
+    loaded: LoadedStates, topics: Collection[str] | None = None
+) -> list[tuple[str, DuplicationEntry]]:
+    """The duplication report per Kreis and per Land (of the given topics), as (ebene, entry) pairs."""
     states = loaded.states
     if states.n == 0:
         return []
+    topic_list = list(topics) if topics is not None else None
     in_project = shared_project_ags()
     kreis_keys = {k for k in (states.kreis or ()) if k}
     kreis_names = {
@@ -180,21 +176,68 @@ def duplication_by_kreis_and_land(loaded: LoadedStates) -> list[tuple[str, Dupli
         for k in db.session.scalars(sa.select(Kommune).where(Kommune.ags.in_(kreis_keys)))
     }
     land_names = dict(db.session.execute(sa.select(Land.schluessel, Land.name)).all())
-    by_kreis = duplication_report(states, None, kreis_names, in_shared_project=in_project)
+    by_kreis = duplication_report(states, None, kreis_names, topics=topic_list, in_shared_project=in_project)
     by_land = duplication_report(
         states,
         dict(zip(states.ags, states.land or (None,) * states.n, strict=True)),
         land_names,
+        topics=topic_list,
         in_shared_project=in_project,
         min_count=3,
     )
     return [("kreis", e) for e in by_kreis] + [("land", e) for e in by_land]
 
 
-def recompute() -> dict[str, int]:
-    """Replace the stored proposals and duplication reports by a fresh run (one transaction)."""
-    loaded, proposals = compute_proposals()
-    duplications = duplication_by_kreis_and_land(loaded)
+def topics_of(kommune_ids: Collection[int]) -> set[str]:
+    """The topics whose stored proposals a profile edit of these Kommunen may change: the topics of
+    their profiles now, and those of the stored proposals and duplication lines that name them."""
+    ids = list(kommune_ids)
+    topics = set(
+        db.session.scalars(
+            sa.select(ProfileTopic.thema)
+            .join(Profile, Profile.id == ProfileTopic.profile_id)
+            .where(Profile.kommune_id.in_(ids))
+        )
+    )
+    topics |= set(
+        db.session.scalars(
+            sa.select(ProfileProject.thema)
+            .join(Profile, Profile.id == ProfileProject.profile_id)
+            .where(Profile.kommune_id.in_(ids))
+        )
+    )
+    topics |= set(
+        db.session.scalars(
+            sa.select(ProjectProposal.thema)
+            .join(ProjectProposalMember, ProjectProposalMember.proposal_id == ProjectProposal.id)
+            .where(ProjectProposalMember.kommune_id.in_(ids))
+        )
+    )
+    ags = set(db.session.scalars(sa.select(Kommune.ags).where(Kommune.id.in_(ids))))
+    for thema, members in db.session.execute(sa.select(ProjectDuplication.thema, ProjectDuplication.ags)):
+        if ags & set(members or ()):
+            topics.add(thema)
+    return {t for t in topics if t in TOPIC_LABELS_DE}
+
+
+def recompute_for_kommunen(kommune_ids: Collection[int]) -> dict[str, int]:
+    """After profile edits: recompute only the topics these Kommunen touch (see `topics_of`)."""
+    topics = topics_of(kommune_ids)
+    if not topics:
+        return {"proposals": 0, "duplications": 0, "topics": 0}
+    stats = recompute(topics)
+    return {**stats, "topics": len(topics)}
+
+
+def recompute(topics: Collection[str] | None = None) -> dict[str, int]:
+    """Replace the stored proposals and duplication reports by a fresh run (one transaction).
+
+    With `topics`, only the rows of those topics are replaced (the incremental update after a profile
+    edit); the engine still sees every profile, so the groups are the same as in a full run.
+    """
+    topic_list = sorted(topics) if topics is not None else None
+    loaded, proposals = compute_proposals(topic_list)
+    duplications = duplication_by_kreis_and_land(loaded, topic_list)
     ids = {ags: k.id for ags, k in loaded.kommunen.items()}
     # The lead of an existing project need not have a profile.
     missing = {p.lead_ags for p in proposals} - ids.keys()
@@ -204,9 +247,17 @@ def recompute() -> dict[str, int]:
         )
     now = utcnow()
     try:
-        db.session.execute(sa.delete(ProjectProposalMember))
-        db.session.execute(sa.delete(ProjectProposal))
-        db.session.execute(sa.delete(ProjectDuplication))
+        if topic_list is None:
+            db.session.execute(sa.delete(ProjectProposalMember))
+            db.session.execute(sa.delete(ProjectProposal))
+            db.session.execute(sa.delete(ProjectDuplication))
+        else:
+            stale = sa.select(ProjectProposal.id).where(ProjectProposal.thema.in_(topic_list))
+            db.session.execute(
+                sa.delete(ProjectProposalMember).where(ProjectProposalMember.proposal_id.in_(stale))
+            )
+            db.session.execute(sa.delete(ProjectProposal).where(ProjectProposal.thema.in_(topic_list)))
+            db.session.execute(sa.delete(ProjectDuplication).where(ProjectDuplication.thema.in_(topic_list)))
         for p in proposals:
             row = ProjectProposal(
                 thema=p.thema,

@@ -17,10 +17,12 @@ from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.projekte.models import (
     PROJECT_STATUSES,
+    ProjectEvent,
     ProjectProposal,
     SharedProject,
     SharedProjectMember,
 )
+from plattform.projekte.notices import remember_notice
 
 
 class ProjectError(ValueError):
@@ -61,6 +63,90 @@ def projects_of(kommune_id: int) -> list[SharedProject]:
     )
 
 
+def record_event(project: SharedProject, kind: str, kommune_id: int | None, when=None) -> None:
+    """Note a change in the project (read by the digest and the lead's notices)."""
+    db.session.add(
+        ProjectEvent(project=project, kind=kind, kommune_id=kommune_id, created_at=when or utcnow())
+    )
+
+
+def open_invitations(user) -> list[dict]:
+    """What is open for the user's Kommunen: project invitations and network invitations, oldest first.
+
+    Each entry: {"art": "projekt"|"netzwerk", "kommune": Kommune, "titel": str, "url": path,
+    "seit": datetime, "objekt": SharedProjectMember | NetzwerkEinladung}. For the start page (H14).
+    """
+    from plattform.accounts.permissions import acting_kommune_ids
+    from plattform.netzwerke.models import NetzwerkEinladung
+
+    ids = acting_kommune_ids(user)
+    if not ids:
+        return []
+    entries = []
+    members = db.session.scalars(
+        sa.select(SharedProjectMember)
+        .join(SharedProject, SharedProject.id == SharedProjectMember.project_id)
+        .where(
+            SharedProjectMember.kommune_id.in_(ids),
+            SharedProjectMember.status == "eingeladen",
+            SharedProject.status != "abgeschlossen",
+        )
+        .options(selectinload(SharedProjectMember.project), selectinload(SharedProjectMember.kommune))
+    )
+    for m in members:
+        entries.append(
+            {
+                "art": "projekt",
+                "kommune": m.kommune,
+                "titel": m.project.titel,
+                "url": f"/projekte/{m.project_id}",
+                "seit": m.invited_at or m.project.created_at,
+                "objekt": m,
+            }
+        )
+    einladungen = db.session.scalars(
+        sa.select(NetzwerkEinladung).where(
+            NetzwerkEinladung.status == "offen",
+            sa.or_(NetzwerkEinladung.kommune_id.in_(ids), NetzwerkEinladung.email == user.email.lower()),
+        )
+    )
+    for e in einladungen:
+        entries.append(
+            {
+                "art": "netzwerk",
+                "kommune": e.kommune,
+                "titel": e.netzwerk.name,
+                "url": f"/netzwerke/einladung/{e.token}",
+                "seit": e.created_at,
+                "objekt": e,
+            }
+        )
+    from plattform.digest.services import aware
+
+    return sorted(entries, key=lambda e: (aware(e["seit"]), e["art"], e["titel"]))
+
+
+def invite_kommunen(project: SharedProject, kommunen: list[Kommune]) -> list[Kommune]:
+    """Invite more Kommunen into a running project; returns those newly invited (others are skipped)."""
+    if project.is_closed:
+        raise ProjectError(_("Dieses Projekt ist abgeschlossen; es kann niemand mehr eingeladen werden."))
+    now = utcnow()
+    invited = []
+    for kommune in kommunen:
+        if project.member_for(kommune.id) is not None or kommune.id == project.lead_kommune_id:
+            continue
+        project.members.append(
+            SharedProjectMember(kommune_id=kommune.id, status="eingeladen", invited_at=now)
+        )
+        record_event(project, "eingeladen", kommune.id, now)
+        invited.append(kommune)
+    project.updated_at = now
+    db.session.flush()
+    for kommune in invited:
+        remember_notice("projekt_einladung", project.id, kommune.id)
+    return invited
+
+
 def _check_topic(thema: str) -> None:
     if thema not in TOPIC_LABELS_DE:
         raise ProjectError(_("Unbekanntes Thema „%(thema)s“.", thema=thema))
@@ -86,6 +172,7 @@ def propose_project(
     )
     project.members = [SharedProjectMember(kommune_id=lead.id, status="beigetreten", joined_at=now)]
     db.session.add(project)
+    record_event(project, "beigetreten", lead.id, now)
     db.session.flush()
     return project
 
@@ -154,8 +241,13 @@ def create_from_proposal(
         for kid in member_ids
     ]
     db.session.add(project)
+    for kid in member_ids:
+        record_event(project, "beigetreten" if kid == acting_kommune_id else "eingeladen", kid, now)
     db.session.delete(proposal)
     db.session.flush()
+    for kid in member_ids:
+        if kid != acting_kommune_id:
+            remember_notice("projekt_einladung", project.id, kid)
     return project
 
 
@@ -179,7 +271,9 @@ def join_project(project: SharedProject, kommune_id: int) -> SharedProjectMember
         member.status = "beigetreten"
         member.joined_at = now
     project.updated_at = now
+    record_event(project, "beigetreten", kommune_id, now)
     db.session.flush()
+    remember_notice("projekt_beitritt", project.id, kommune_id)
     return member
 
 
@@ -197,8 +291,11 @@ def leave_project(project: SharedProject, kommune_id: int) -> None:
                 "an ein anderes Mitglied."
             )
         )
+    was_member = member.status == "beigetreten"
     project.members.remove(member)
     project.updated_at = utcnow()
+    if was_member:  # a declined invitation is not news for the others
+        record_event(project, "ausgetreten", kommune_id, project.updated_at)
     db.session.flush()
 
 
@@ -241,6 +338,7 @@ def close_project(project: SharedProject, ergebnis: str, nachnutzung: bool) -> N
     # Open invitations lapse with the project.
     for member in [m for m in project.members if m.status == "eingeladen"]:
         project.members.remove(member)
+    record_event(project, "abgeschlossen", project.lead_kommune_id, now)
     db.session.flush()
 
 

@@ -15,7 +15,14 @@ from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
 from plattform.projekte import bp
-from plattform.projekte.forms import CloseForm, HandOverForm, KommuneChoiceForm, ProposeForm, StatusForm
+from plattform.projekte.forms import (
+    CloseForm,
+    HandOverForm,
+    InviteKommunenForm,
+    KommuneChoiceForm,
+    ProposeForm,
+    StatusForm,
+)
 from plattform.projekte.models import PROJECT_STATUS_LABELS_DE, ProjectProposal
 from plattform.projekte.proposals import duplications_for_kreis, proposals_for
 from plattform.projekte.services import (
@@ -95,7 +102,14 @@ def detail(project_id: int):
         leave_form=leave_form if leavable and not project.is_closed else None,
         status_form=status_form,
         may_steer=_may_steer(project) and not project.is_closed,
+        may_read_brief=_may_read_brief(project),
     )
+
+
+def _may_read_brief(project) -> bool:
+    from plattform.projekte.brief import may_read
+
+    return may_read(current_user, {project.lead_kommune_id} | {m.kommune_id for m in project.members})
 
 
 def _chosen_kommune(form: KommuneChoiceForm, allowed: list[Kommune]) -> int:
@@ -167,6 +181,48 @@ def neu():
             return redirect(url_for("projekte.detail", project_id=project.id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("projekte/neu.html", form=form), status
+
+
+@bp.route("/<int:project_id>/einladen", methods=["GET", "POST"])
+@login_required
+def einladen(project_id: int):
+    """The lead invites more Kommunen (by AGS); each officer of an invited Kommune gets a notice."""
+    import re
+
+    from plattform.kommunen.services import get_by_ags
+    from plattform.projekte.services import invite_kommunen
+
+    project = _project_or_404(project_id)
+    if not _may_steer(project) or project.is_closed:
+        abort(403)
+    form = InviteKommunenForm()
+    if form.validate_on_submit():
+        codes = [c for c in re.split(r"[\s,;]+", form.ags.data.strip()) if c]
+        kommunen = [get_by_ags(c) for c in codes]
+        unknown = [c for c, k in zip(codes, kommunen, strict=True) if k is None or not k.active]
+        if unknown:
+            form.ags.errors = [_("Nicht im Gemeindeverzeichnis: %(codes)s.", codes=", ".join(unknown[:10]))]
+        else:
+            try:
+                invited = invite_kommunen(project, kommunen)
+                db.session.commit()
+            except ProjectError as exc:
+                db.session.rollback()
+                form.ags.errors = [str(exc)]
+            else:
+                if invited:
+                    flash(
+                        _(
+                            "Eingeladen: %(namen)s. Die Verantwortlichen erhalten eine E-Mail.",
+                            namen=", ".join(k.name for k in invited),
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Diese Kommunen sind bereits eingeladen oder Mitglied."), "info")
+                return redirect(url_for("projekte.detail", project_id=project.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("projekte/einladen.html", project=project, form=form), status
 
 
 @bp.route("/<int:project_id>/federfuehrung", methods=["GET", "POST"])
@@ -315,3 +371,99 @@ def aus_vorschlag(proposal_id: int):
         "success",
     )
     return redirect(url_for("projekte.detail", project_id=project.id), 303)
+
+
+# --- Kooperationssteckbrief: print page and PDF, for a shared project or a partnership ----------------
+
+
+def _brief_lang() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale()) == "en" else "de"
+
+
+def _project_brief_or_404(project_id: int):
+    from plattform.projekte.brief import may_read, project_brief
+
+    project = _project_or_404(project_id)
+    ids = {project.lead_kommune_id} | {m.kommune_id for m in project.members}
+    if not may_read(current_user, ids):
+        abort(404)  # the brief lists needs and contacts: for others it does not exist
+    return project_brief(project, current_user)
+
+
+def _partnership_brief_or_404(partnership_id: int):
+    from plattform.kontakte.models import Partnership
+    from plattform.projekte.brief import may_read, partnership_brief
+
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None or not may_read(
+        current_user, {partnership.kommune_a_id, partnership.kommune_b_id}
+    ):
+        abort(404)
+    return partnership_brief(partnership, current_user)
+
+
+def _brief_page(brief, pdf_url: str, back_url: str):
+    from plattform.projekte.brief import brief_context
+
+    lang = _brief_lang()
+    other = "en" if lang == "de" else "de"
+    return render_template(
+        "projekte/steckbrief.html",
+        pdf_url=pdf_url,
+        back_url=back_url,
+        other_lang_url=f"{request.path}?lang={other}",
+        **brief_context(brief, lang),
+    )
+
+
+def _brief_pdf(brief, page_url: str):
+    from plattform.core.exports import download
+    from plattform.projekte.brief import BriefPdfError, render_pdf
+
+    try:
+        data = render_pdf(brief, _brief_lang())
+    except BriefPdfError:
+        return render_template("projekte/steckbrief_fehler.html", page_url=page_url), 503
+    return download(data, f"kooperationssteckbrief-{brief.slug}.pdf", "application/pdf")
+
+
+@bp.get("/<int:project_id>/steckbrief")
+@login_required
+def steckbrief(project_id: int):
+    """The project's Kooperationssteckbrief as a printable page."""
+    brief = _project_brief_or_404(project_id)
+    return _brief_page(
+        brief,
+        url_for("projekte.steckbrief_pdf", project_id=project_id),
+        url_for("projekte.detail", project_id=project_id),
+    )
+
+
+@bp.get("/<int:project_id>/steckbrief.pdf")
+@login_required
+def steckbrief_pdf(project_id: int):
+    """The project's Kooperationssteckbrief as PDF (WeasyPrint, same template as the page)."""
+    brief = _project_brief_or_404(project_id)
+    return _brief_pdf(brief, url_for("projekte.steckbrief", project_id=project_id))
+
+
+@bp.get("/partnerschaft/<int:partnership_id>/steckbrief")
+@login_required
+def partnerschaft_steckbrief(partnership_id: int):
+    """A partnership's Kooperationssteckbrief as a printable page."""
+    brief = _partnership_brief_or_404(partnership_id)
+    return _brief_page(
+        brief,
+        url_for("projekte.partnerschaft_steckbrief_pdf", partnership_id=partnership_id),
+        url_for("kontakte.anfragen"),
+    )
+
+
+@bp.get("/partnerschaft/<int:partnership_id>/steckbrief.pdf")
+@login_required
+def partnerschaft_steckbrief_pdf(partnership_id: int):
+    """A partnership's Kooperationssteckbrief as PDF."""
+    brief = _partnership_brief_or_404(partnership_id)
+    return _brief_pdf(brief, url_for("projekte.partnerschaft_steckbrief", partnership_id=partnership_id))

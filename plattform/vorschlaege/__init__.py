@@ -5,16 +5,14 @@ from flask import Blueprint
 
 bp = Blueprint("vorschlaege", __name__, url_prefix="/vorschlaege", cli_group="matching")
 
-from plattform.vorschlaege import cli, tasks  # noqa: E402, F401
+from plattform.vorschlaege import cli, digest, sections, tasks  # noqa: E402, F401
 
 tasks.connect_profile_updates()
 
 
 def beat_schedule(app) -> dict:
     """Nightly full recompute at MATCHING_NIGHTLY_AT (HH:MM in Celery's Europe/Berlin), default 02:30."""
-    import os
-
-    at = app.config.get("MATCHING_NIGHTLY_AT") or os.environ.get("MATCHING_NIGHTLY_AT") or "02:30"
+    at = app.config.get("MATCHING_NIGHTLY_AT") or "02:30"
     hour, minute = (int(x) for x in at.split(":"))
     return {
         "vorschlaege-nightly-recompute": {

@@ -1,4 +1,5 @@
-"""`matching recompute [--sync]`, `matching show AGS [--limit N] [--json]`, `matching status`;
+"""`matching recompute [--sync]`, `matching show AGS… [--all] [--limit N] [--json] [--lang de|en]`,
+`matching status`;
 the demo step that computes suggestions right after the demo profiles."""
 
 from __future__ import annotations
@@ -29,19 +30,50 @@ def recompute_command(sync: bool) -> None:
     click.echo(result.id)
 
 
+LANGUAGES = ("de", "en")
+
+
 @bp.cli.command("show")
-@click.argument("ags")
+@click.argument("ags_list", metavar="AGS…", nargs=-1)
+@click.option("--all", "show_all", is_flag=True, help="Alle Kommunen mit Vorschlägen im aktuellen Lauf.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Höchstens so viele Vorschläge.")
-@click.option("--json", "as_json", is_flag=True, help="Ein JSON-Dokument auf stdout, sonst nichts.")
-def show_command(ags: str, limit: int | None, as_json: bool) -> None:
-    """Show a Kommune's current suggestions with their explanations."""
-    try:
-        doc = services.suggestions_document(ags.strip(), limit)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON auf stdout: ein Dokument, für mehrere eine Liste."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="de",
+    show_default=True,
+    help="Sprache der Erklärungen.",
+)
+def show_command(
+    ags_list: tuple[str, ...], show_all: bool, limit: int | None, as_json: bool, lang: str
+) -> None:
+    """Zeigt die aktuellen Vorschläge einer oder mehrerer Kommunen mit ihren Erklärungen."""
+    from flask_babel import force_locale
+
+    wanted = [a.strip() for a in ags_list]
+    if show_all:
+        wanted = services.suggested_ags()
+    elif not wanted:
+        raise click.UsageError("Bitte mindestens einen AGS angeben oder --all.")
+    with force_locale(lang):
+        docs = []
+        for ags in wanted:
+            try:
+                docs.append(services.suggestions_document(ags, limit))
+            except LookupError as exc:
+                raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        payload = docs[0] if len(docs) == 1 and not show_all else docs
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+    for doc in docs:
+        _print_document(doc)
+
+
+def _print_document(doc: dict) -> None:
     if doc["run"] is None:
         click.echo("Noch keine Vorschläge berechnet: flask --app wsgi matching recompute --sync")
         return
@@ -51,7 +83,7 @@ def show_command(ags: str, limit: int | None, as_json: bool) -> None:
     for s in doc["suggestions"]:
         dist = "" if s["distance_km"] is None else f", {s['distance_km']:.0f} km"
         click.echo(f"{s['rank']:>3}. {s['name']} ({s['ags']}{dist}) – Wert {s['score']:.3f}")
-        click.echo(f"     {s['explanation_de']}")
+        click.echo(f"     {s['explanation']}")
 
 
 @bp.cli.command("status")

@@ -7,6 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matching.facts import Facts
+from matching.facts import decode as decode_facts
 from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
@@ -47,28 +49,50 @@ class MatchingState(db.Model):
 
 
 class Suggestion(db.Model):
-    """Partner `partner_id` at `rank` (1 = best) in Kommune `kommune_id`'s list of one run."""
+    """Partner `partner_id` at `rank` (1 = best) in Kommune `kommune_id`'s list of one run.
+
+    Stored compactly: ids, rank, score, distance and the facts code (matching.facts); the sentences
+    are rendered at read time in the reader's language. No foreign keys: a run writes only rows of
+    Kommunen from its own input, deletes its rows itself (fail_run, prune_runs), and readers join
+    the partner (an inner join, so a Kommune removed from the directory meanwhile is simply not
+    shown). The per-row checks cost more than the rest of the write (docs/benchmarks.md).
+    """
 
     __tablename__ = "suggestion"
-    __table_args__ = (
-        sa.Index("ix_suggestion_run_kommune_rank", "run_id", "kommune_id", "rank"),
-        sa.Index("ix_suggestion_run_partner", "run_id", "partner_id"),
+    __table_args__ = (sa.Index("ix_suggestion_run_partner", "run_id", "partner_id"),)
+
+    run_id: Mapped[int] = mapped_column(primary_key=True)
+    kommune_id: Mapped[int] = mapped_column(primary_key=True)
+    rank: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int]
+    score: Mapped[float] = mapped_column(sa.REAL)
+    distance_km: Mapped[float | None] = mapped_column(sa.REAL)
+    facts: Mapped[str] = mapped_column(sa.String, default="")
+
+    kommune: Mapped[Kommune] = relationship(
+        primaryjoin="foreign(Suggestion.kommune_id) == Kommune.id", viewonly=True
+    )
+    partner: Mapped[Kommune] = relationship(
+        primaryjoin="foreign(Suggestion.partner_id) == Kommune.id", viewonly=True
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(sa.ForeignKey("suggestion_run.id", ondelete="CASCADE"))
-    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"))
-    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"))
-    rank: Mapped[int]
-    score: Mapped[float]
-    teaches_me: Mapped[list] = mapped_column(sa.JSON, default=list)  # slugs the partner can teach me
-    learns_from_me: Mapped[list] = mapped_column(sa.JSON, default=list)  # slugs I can teach the partner
-    distance_km: Mapped[float | None]
-    explanation_de: Mapped[str] = mapped_column(sa.Text, default="")
-    parts: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # score components (pair_components)
+    @property
+    def fact_sheet(self) -> Facts:
+        """The decoded facts (decoded once per object)."""
+        cached = self.__dict__.get("_fact_sheet")
+        if cached is None:
+            cached = self.__dict__["_fact_sheet"] = decode_facts(self.facts)
+        return cached
 
-    kommune: Mapped[Kommune] = relationship(foreign_keys=[kommune_id])
-    partner: Mapped[Kommune] = relationship(foreign_keys=[partner_id])
+    @property
+    def teaches_me(self) -> list[str]:
+        """Topic slugs the partner can teach me, most valuable first."""
+        return [t.slug for t in self.fact_sheet.teaches_me]
+
+    @property
+    def learns_from_me(self) -> list[str]:
+        """Topic slugs I can teach the partner, most valuable first."""
+        return [t.slug for t in self.fact_sheet.learns_from_me]
 
 
 class SuggestionFeedback(db.Model):

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -30,15 +28,16 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from matching import engine
+from matching.coordinates import fill_missing
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
+from matching.facts import pair_codes
 from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
 from plattform.core.clock import utcnow
 from plattform.extensions import db
-from plattform.kommunen.models import KIND_LABELS_DE, Kommune
+from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import matchable_filter
 from plattform.kontakte.models import ContactRequest, Partnership
 from plattform.profile.models import Profile, ProfileTopic
-from plattform.vorschlaege.explanations import explain_pairs
 from plattform.vorschlaege.models import (
     MatchingState,
     Suggestion,
@@ -67,10 +66,8 @@ def register_network_provider(provider: NetworkProvider) -> NetworkProvider:
 
 
 def setting(name: str, default, cast=int):
-    """A matching setting from the app config, else the environment (workers only see the latter)."""
+    """A matching setting from the app config (plattform/config.py reads the environment once)."""
     value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(name)
     return default if value in (None, "") else cast(value)
 
 
@@ -88,14 +85,6 @@ def params_from_json(data: dict) -> MatchParams:
 # ----------------------------------------------------------------------------------------- input
 
 
-def display_name(name: str, kind: str, ebene: str) -> str:
-    """How a Kommune is named in explanations: 'Kreis Düren', 'Aachen' (no ', Stadt')."""
-    short = name.split(",")[0].strip()
-    if ebene == "kreis" and kind in ("kreis", "landkreis") and "kreis" not in short.lower():
-        return f"{KIND_LABELS_DE[kind]} {short}"
-    return short
-
-
 def _kind_code(kind: str, ebene: str) -> int:
     if ebene == "kreis":
         return KIND_CODES["kreis"]
@@ -110,7 +99,6 @@ class MatchContext:
 
     ids: np.ndarray  # row → kommune.id (ascending)
     ags: list[str]
-    names: list[str]
     inp: MatchInput
     row_of: dict[int, int] = field(default_factory=dict)
 
@@ -127,70 +115,49 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def build_match_input(now: datetime | None = None) -> MatchContext:
-    """All matchable Kommunen with profile, place, size, kind, Kreis, networks, exclusions and ignores."""
-    now = now or utcnow()
-    kommunen = db.session.execute(
-        sa.select(
-            Kommune.id,
-            Kommune.ags,
-            Kommune.name,
-            Kommune.kind,
-            Kommune.ebene,
-            Kommune.population,
-            Kommune.lat,
-            Kommune.lon,
-        )
-        .where(matchable_filter())
-        .order_by(Kommune.id)
-    ).all()
-    n = len(kommunen)
-    ids = np.array([k.id for k in kommunen], dtype=np.int64)
-    row_of = {int(k): r for r, k in enumerate(ids)}
+def _profile_rows(
+    row_of: dict[int, int], n: int, kommune_ids: list[int] | None = None
+) -> dict[str, np.ndarray]:
+    """Strengths, needs, reach, type and the estimate flag of the rows (all, or only these Kommunen's)."""
     t = len(TOPIC_SLUGS)
-    strength = np.zeros((n, t), np.float32)
-    need = np.zeros((n, t), np.float32)
-    reach = np.full(n, np.nan)
-    type_idx = np.full(n, -1, np.int64)
-    for kommune_id, typ, reichweite in db.session.execute(
-        sa.select(Profile.kommune_id, Profile.typ, Profile.reichweite_km)
-    ):
+    out = {
+        "strength": np.zeros((n, t), np.float32),
+        "need": np.zeros((n, t), np.float32),
+        "reach_km": np.full(n, np.nan),
+        "type_idx": np.full(n, -1, np.int64),
+        "estimated": np.zeros(n, bool),
+    }
+    profiles = sa.select(Profile.kommune_id, Profile.typ, Profile.reichweite_km, Profile.estimated)
+    topics = sa.select(
+        Profile.kommune_id, ProfileTopic.thema, ProfileTopic.staerke, ProfileTopic.bedarf
+    ).join(Profile, ProfileTopic.profile_id == Profile.id)
+    if kommune_ids is not None:
+        profiles = profiles.where(Profile.kommune_id.in_(kommune_ids))
+        topics = topics.where(Profile.kommune_id.in_(kommune_ids))
+    for kommune_id, typ, reichweite, is_estimate in db.session.execute(profiles):
         r = row_of.get(kommune_id)
         if r is None:
             continue
-        reach[r] = reichweite if reichweite is not None else np.nan
-        type_idx[r] = TYPES.index(typ) if typ in TYPES else -1
+        out["reach_km"][r] = reichweite if reichweite is not None else np.nan
+        out["type_idx"][r] = TYPES.index(typ) if typ in TYPES else -1
+        out["estimated"][r] = bool(is_estimate)
     unknown: set[str] = set()
-    for kommune_id, thema, staerke, bedarf in db.session.execute(
-        sa.select(Profile.kommune_id, ProfileTopic.thema, ProfileTopic.staerke, ProfileTopic.bedarf).join(
-            Profile, ProfileTopic.profile_id == Profile.id
-        )
-    ):
+    for kommune_id, thema, staerke, bedarf in db.session.execute(topics):
         r = row_of.get(kommune_id)
         col = TOPIC_INDEX.get(thema)
         if col is None:
             unknown.add(thema)
             continue
         if r is not None:
-            strength[r, col] = staerke or 0
-            need[r, col] = bedarf or 0
+            out["strength"][r, col] = staerke or 0
+            out["need"][r, col] = bedarf or 0
     if unknown:
         log.warning("Themen ohne Eintrag im Vokabular übergangen: %s", ", ".join(sorted(unknown)))
+    return out
 
-    kreis_keys: dict[str, int] = {}
-    kreis = np.array([kreis_keys.setdefault(k.ags[:5], len(kreis_keys)) for k in kommunen], dtype=np.int64)
 
-    networks = None
-    if NETWORK_PROVIDERS:
-        net_codes: dict[int, int] = {}
-        per_row: list[list[int]] = [[] for _ in range(n)]
-        for provider in NETWORK_PROVIDERS:
-            for kommune_id, network_id in provider():
-                r = row_of.get(kommune_id)
-                if r is not None:
-                    per_row[r].append(net_codes.setdefault(network_id, len(net_codes)))
-        networks = [np.array(sorted(set(x)), dtype=np.int64) for x in per_row]
-
+def _pair_arrays(row_of: dict[int, int], now: datetime) -> dict[str, np.ndarray | None]:
+    """Excluded pairs (partners, declined requests, "nicht interessiert"); ignored ones with their factor."""
     exclude = _pairs_to_rows(
         db.session.execute(sa.select(Partnership.kommune_a_id, Partnership.kommune_b_id)), row_of
     )
@@ -217,12 +184,12 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
         for p in db.session.execute(sa.select(ContactRequest.from_kommune_id, ContactRequest.to_kommune_id))
     }
     ign_pairs, ign_count, ign_age = [], [], []
-    for kommune_id, partner_id, count, created_at in db.session.execute(
+    for kommune_id, partner_id, count, updated_at in db.session.execute(
         sa.select(
             SuggestionFeedback.kommune_id,
             SuggestionFeedback.partner_id,
             SuggestionFeedback.count,
-            SuggestionFeedback.created_at,
+            SuggestionFeedback.updated_at,
         ).where(SuggestionFeedback.kind == "ignoriert")
     ):
         if (
@@ -232,37 +199,102 @@ def build_match_input(now: datetime | None = None) -> MatchContext:
         ):
             ign_pairs.append((row_of[kommune_id], row_of[partner_id]))
             ign_count.append(count)
-            ign_age.append((now - _as_utc(created_at)).total_seconds() / 86400)
+            ign_age.append((now - _as_utc(updated_at)).total_seconds() / 86400)
+    return {
+        "exclude": np.array(exclude, dtype=np.int64).reshape(-1, 2) if exclude else None,
+        "ignored": np.array(ign_pairs, dtype=np.int64).reshape(-1, 2) if ign_pairs else None,
+        "ignored_factor": engine.ignore_factor(np.array(ign_count), np.array(ign_age)) if ign_pairs else None,
+    }
 
+
+def _network_rows(row_of: dict[int, int], n: int) -> list[np.ndarray] | None:
+    """Each row's network codes from the registered providers (None without providers)."""
+    if not NETWORK_PROVIDERS:
+        return None
+    net_codes: dict[int, int] = {}
+    per_row: list[list[int]] = [[] for _ in range(n)]
+    for provider in NETWORK_PROVIDERS:
+        for kommune_id, network_id in provider():
+            r = row_of.get(kommune_id)
+            if r is not None:
+                per_row[r].append(net_codes.setdefault(network_id, len(net_codes)))
+    return [np.array(sorted(set(x)), dtype=np.int64) for x in per_row]
+
+
+def _matchable_rows():
+    return db.session.execute(
+        sa.select(
+            Kommune.id,
+            Kommune.ags,
+            Kommune.name,
+            Kommune.kind,
+            Kommune.ebene,
+            Kommune.population,
+            Kommune.lat,
+            Kommune.lon,
+        )
+        .where(matchable_filter())
+        .order_by(Kommune.id)
+    ).all()
+
+
+def build_match_input(now: datetime | None = None) -> MatchContext:
+    """All matchable Kommunen with profile, place, size, kind, Kreis, networks, exclusions and ignores.
+
+    A Kommune without coordinates gets its Kreis's centre (else its Land's), flagged as approximate.
+    """
+    now = now or utcnow()
+    kommunen = _matchable_rows()
+    n = len(kommunen)
+    ids = np.array([k.id for k in kommunen], dtype=np.int64)
+    row_of = {int(k): r for r, k in enumerate(ids)}
+    profile = _profile_rows(row_of, n)
+    kreis_keys: dict[str, int] = {}
+    kreis = np.array([kreis_keys.setdefault(k.ags[:5], len(kreis_keys)) for k in kommunen], dtype=np.int64)
+    ags = [k.ags for k in kommunen]
+    lat = np.array([np.nan if k.lat is None else k.lat for k in kommunen], dtype=np.float64)
+    lon = np.array([np.nan if k.lon is None else k.lon for k in kommunen], dtype=np.float64)
+    lat, lon, approx = fill_missing(ags, lat, lon)
     inp = MatchInput(
-        ags=[k.ags for k in kommunen],
-        strength=strength,
-        need=need,
-        lat=np.array([np.nan if k.lat is None else k.lat for k in kommunen], dtype=np.float64),
-        lon=np.array([np.nan if k.lon is None else k.lon for k in kommunen], dtype=np.float64),
+        ags=ags,
+        lat=lat,
+        lon=lon,
+        coord_approx=approx,
         population=np.array([np.nan if k.population is None else k.population for k in kommunen], np.float64),
         kind=np.array([_kind_code(k.kind, k.ebene) for k in kommunen], dtype=np.int64),
         kreis=kreis,
-        networks=networks,
-        type_idx=type_idx,
-        reach_km=reach,
-        exclude=np.array(exclude, dtype=np.int64).reshape(-1, 2) if exclude else None,
-        ignored=np.array(ign_pairs, dtype=np.int64).reshape(-1, 2) if ign_pairs else None,
-        ignored_factor=engine.ignore_factor(np.array(ign_count), np.array(ign_age)) if ign_pairs else None,
+        networks=_network_rows(row_of, n),
+        **profile,
+        **_pair_arrays(row_of, now),
     )
-    names = [display_name(k.name, k.kind, k.ebene) for k in kommunen]
-    return MatchContext(ids=ids, ags=inp.ags, names=names, inp=inp, row_of=row_of)
+    return MatchContext(ids=ids, ags=inp.ags, inp=inp, row_of=row_of)
+
+
+def refresh_match_input(
+    ctx: MatchContext, kommune_ids: list[int], now: datetime | None = None
+) -> MatchContext:
+    """The kept input with these Kommunen's profile rows and every pair list read anew (the edit path:
+    a few rows and three small queries instead of every profile)."""
+    rows = [ctx.row_of[k] for k in kommune_ids if k in ctx.row_of]
+    fresh = _profile_rows(ctx.row_of, ctx.inp.n, [k for k in kommune_ids if k in ctx.row_of])
+    changes = {}
+    for name, values in fresh.items():
+        column = np.array(getattr(ctx.inp, name), copy=True)
+        column[rows] = values[rows]
+        changes[name] = column
+    inp = replace(ctx.inp, **changes, **_pair_arrays(ctx.row_of, now or utcnow()))
+    return MatchContext(ids=ctx.ids, ags=ctx.ags, inp=inp, row_of=ctx.row_of)
 
 
 # -------------------------------------------------------------------------------------- npz blobs
 
 _INPUT_ARRAYS = ("strength", "need", "lat", "lon", "population", "kind", "kreis", "type_idx", "reach_km")
-_OPTIONAL_ARRAYS = ("exclude", "ignored", "ignored_factor")
+_OPTIONAL_ARRAYS = ("exclude", "ignored", "ignored_factor", "estimated", "coord_approx")
 
 
 def _npz(**arrays) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez(buf, **arrays)  # uncompressed: packing per edit costs ms, not a third of a second
     return buf.getvalue()
 
 
@@ -274,10 +306,10 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray]:
 def pack_context(ctx: MatchContext) -> bytes:
     """Freeze a MatchContext so every chord block scores exactly the same input."""
     inp = ctx.inp
-    arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str), "names": np.array(ctx.names, dtype=str)}
+    arrays = {"ids": ctx.ids, "ags": np.array(ctx.ags, dtype=str)}
     arrays.update({name: getattr(inp, name) for name in _INPUT_ARRAYS})
     arrays.update({name: getattr(inp, name) for name in _OPTIONAL_ARRAYS if getattr(inp, name) is not None})
-    net = engine._networks_csr(inp.networks, inp.n)
+    net = engine.networks_matrix(inp.networks, inp.n)
     if net is not None:
         arrays.update(net_indptr=net.indptr, net_indices=net.indices, net_shape=np.array(net.shape))
     return _npz(**arrays)
@@ -301,7 +333,7 @@ def unpack_context(data: bytes) -> MatchContext:
         **{name: z[name] for name in _INPUT_ARRAYS},
         **{name: z.get(name) for name in _OPTIONAL_ARRAYS},
     )
-    return MatchContext(ids=z["ids"].astype(np.int64), ags=ags, names=[str(s) for s in z["names"]], inp=inp)
+    return MatchContext(ids=z["ids"].astype(np.int64), ags=ags, inp=inp)
 
 
 def _pool_blob(ctx: MatchContext, result: MatchResult) -> bytes:
@@ -309,8 +341,19 @@ def _pool_blob(ctx: MatchContext, result: MatchResult) -> bytes:
         ids=ctx.ids,
         idx=result.idx,
         score=result.score,
+        distance_km=result.distance_km,
         pool_idx=result.pool_idx,
         pool_score=result.pool_score,
+    )
+
+
+def _stored_result(stored: dict[str, np.ndarray], params: MatchParams) -> MatchResult:
+    """A run's lists and pools back from its blob."""
+    distance = stored.get("distance_km")
+    if distance is None:
+        distance = np.full(stored["idx"].shape, np.nan, np.float32)
+    return MatchResult(
+        stored["idx"], stored["score"], distance, stored["pool_idx"], stored["pool_score"], params
     )
 
 
@@ -393,24 +436,13 @@ def fail_run(run_id: int, error: BaseException | str) -> None:
     log.error("Vorschlagslauf %s fehlgeschlagen: %s", run_id, message)
 
 
-SUGGESTION_COLUMNS = (
-    "run_id",
-    "kommune_id",
-    "partner_id",
-    "rank",
-    "score",
-    "teaches_me",
-    "learns_from_me",
-    "distance_km",
-    "explanation_de",
-    "parts",
-)
+SUGGESTION_COLUMNS = ("run_id", "kommune_id", "rank", "partner_id", "score", "distance_km", "facts")
 
 
 def suggestion_rows(
     run_id: int, ctx: MatchContext, result: MatchResult, rows: np.ndarray | None = None
 ) -> list[tuple]:
-    """Suggestion rows (tuples in SUGGESTION_COLUMNS order, JSON already encoded) with explanations."""
+    """Suggestion rows (tuples in SUGGESTION_COLUMNS order): ids, rank, score, distance, facts code."""
     rows = np.arange(ctx.inp.n) if rows is None else np.asarray(rows, dtype=np.int64)
     if rows.size == 0:
         return []
@@ -418,26 +450,23 @@ def suggestion_rows(
     rr, rank = np.nonzero(idx >= 0)
     i = rows[rr]
     j = idx[rr, rank].astype(np.int64)
-    texts = explain_pairs(ctx.inp, i, j, ctx.names, result.params)
+    distance = result.distance_km[rows][rr, rank].astype(np.float64)
+    terms = engine.pair_terms(engine.prepare(ctx.inp, result.params), i, j)
+    codes = pair_codes(ctx.inp, terms, i, j, distance)
     score = result.score[rows][rr, rank].astype(np.float64)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return [
-        (
-            run_id,
-            a,
-            b,
-            r + 1,
-            s,
-            dumps(texts.teaches_me[p]),
-            dumps(texts.learns_from_me[p]),
-            None if texts.distance_km[p] is None else round(texts.distance_km[p], 2),
-            texts.text_de[p],
-            dumps(texts.parts[p]),
+    dist = [None if not np.isfinite(d) else round(d, 2) for d in distance.tolist()]
+    return list(
+        zip(
+            [run_id] * len(codes),
+            ctx.ids[i].tolist(),
+            (rank + 1).tolist(),
+            ctx.ids[j].tolist(),
+            score.tolist(),
+            dist,
+            codes,
+            strict=True,
         )
-        for p, (a, b, r, s) in enumerate(
-            zip(ctx.ids[i].tolist(), ctx.ids[j].tolist(), rank.tolist(), score.tolist(), strict=True)
-        )
-    ]
+    )
 
 
 def _insert_chunk(rows: list[tuple]) -> None:
@@ -539,18 +568,38 @@ def _changed_profiles_since(run_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(Profile.kommune_id).where(Profile.updated_at > since)))
 
 
-def finish_run(
-    run_id: int, ctx: MatchContext, result: MatchResult, started: float | None = None
-) -> RunSummary:
-    """Write the run's suggestions and pools, swap it in, prune old runs, catch up on edits made meanwhile."""
-    started = started or time.perf_counter()
-    rows = suggestion_rows(run_id, ctx, result)
-    write_suggestions(rows)
+def store_result(run_id: int, ctx: MatchContext, result: MatchResult) -> None:
+    """Keep the run's lists and candidate pools: the write blocks and later edits work from them."""
     arrays = db.session.get(SuggestionRunArrays, run_id) or SuggestionRunArrays(run_id=run_id)
     arrays.pool_npz = _pool_blob(ctx, result)
-    arrays.input_npz = None
     db.session.add(arrays)
     db.session.commit()
+
+
+def write_rows(
+    run_id: int, ctx: MatchContext, result: MatchResult, start: int = 0, stop: int | None = None
+) -> int:
+    """Write the lists of rows start..stop-1 into the (not yet current) run; idempotent, so a retried
+    block replaces what an interrupted try left."""
+    stop = ctx.inp.n if stop is None else stop
+    ids = ctx.ids[start:stop].tolist()
+    if start > 0 or stop < ctx.inp.n:
+        for first in range(0, len(ids), 5000):
+            db.session.execute(
+                sa.delete(Suggestion).where(
+                    Suggestion.run_id == run_id, Suggestion.kommune_id.in_(ids[first : first + 5000])
+                )
+            )
+    else:
+        db.session.execute(sa.delete(Suggestion).where(Suggestion.run_id == run_id))
+    rows = suggestion_rows(run_id, ctx, result, np.arange(start, stop))
+    write_suggestions(rows)
+    db.session.commit()
+    return len(rows)
+
+
+def swap_run(run_id: int, ctx: MatchContext, result: MatchResult, written: int, started: float) -> RunSummary:
+    """Make the written run current (only forward), prune old runs, catch up on edits made meanwhile."""
     gini = engine.gini(engine.appearances(result.idx, ctx.inp.n)) if ctx.inp.n else 0.0
     is_current = _swap(run_id, ctx.inp.n, gini)
     prune_runs()
@@ -568,12 +617,22 @@ def finish_run(
         run_id=run_id,
         status="fertig",
         size=ctx.inp.n,
-        suggestions=len(rows),
+        suggestions=written,
         gini=gini,
         current=is_current,
         seconds=time.perf_counter() - started,
         caught_up=caught_up,
     )
+
+
+def finish_run(
+    run_id: int, ctx: MatchContext, result: MatchResult, started: float | None = None
+) -> RunSummary:
+    """In one process: keep the pools, write every list, swap the run in."""
+    started = started or time.perf_counter()
+    store_result(run_id, ctx, result)
+    written = write_rows(run_id, ctx, result)
+    return swap_run(run_id, ctx, result, written, started)
 
 
 def recompute_full(params: MatchParams | None = None) -> RunSummary:
@@ -637,9 +696,9 @@ def score_rows(run_id: int, start: int, stop: int) -> dict:
     }
 
 
-def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
-    """The chord callback: merge the blocks, apply exposure, write and swap (or fail cleanly)."""
-    started = time.perf_counter()
+def merge_block_run(run_id: int, blocks: list[dict], write_rows_per_block: int) -> list[tuple[int, int]]:
+    """The chord callback: merge the blocks' pools, apply exposure, keep the result; return the row
+    ranges the write tasks take. No explained row is built here (or fail cleanly)."""
     try:
         ctx, params = _frozen(run_id)
         parts = []
@@ -650,7 +709,47 @@ def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
                 (slice(b["start"], b["stop"]), idx, np.where(idx >= 0, val, -np.inf).astype(np.float32))
             )
         result = engine.finish_blocks(ctx.inp, parts, params)
-        return finish_run(run_id, ctx, result, started)
+        store_result(run_id, ctx, result)
+        n = ctx.inp.n
+        return [(a, min(a + write_rows_per_block, n)) for a in range(0, n, write_rows_per_block)] or [(0, 0)]
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def _frozen_result(run_id: int) -> tuple[MatchContext, MatchResult]:
+    ctx, params = _frozen(run_id)
+    arrays = db.session.get(SuggestionRunArrays, run_id)
+    if arrays is None or arrays.pool_npz is None:
+        raise LookupError(f"Lauf {run_id} hat noch kein Ergebnis")
+    return ctx, _stored_result(_load_npz(arrays.pool_npz), params)
+
+
+def write_block(run_id: int, start: int, stop: int) -> int:
+    """One write task of a chord run: facts and rows of its row range."""
+    ctx, result = _frozen_result(run_id)
+    return write_rows(run_id, ctx, result, start, stop)
+
+
+def swap_block_run(run_id: int, written: list[int]) -> RunSummary:
+    """The last task of a chord run: swap it in (or fail cleanly)."""
+    started = time.perf_counter()
+    try:
+        ctx, result = _frozen_result(run_id)
+        return swap_run(run_id, ctx, result, int(sum(written)), started)
+    except BaseException as exc:
+        fail_run(run_id, exc)
+        raise
+
+
+def finish_block_run(run_id: int, blocks: list[dict]) -> RunSummary:
+    """The whole chord tail in one process (tests, small installations): merge, write, swap."""
+    started = time.perf_counter()
+    ranges = merge_block_run(run_id, blocks, write_rows_per_block=max(1, count_matchable()))
+    try:
+        written = [write_block(run_id, a, b) for a, b in ranges]
+        ctx, result = _frozen_result(run_id)
+        return swap_run(run_id, ctx, result, int(sum(written)), started)
     except BaseException as exc:
         fail_run(run_id, exc)
         raise
@@ -680,6 +779,12 @@ def _lock_current(run_id: int) -> bool:
     )
 
 
+# The last edit's input and result in this process, by (run, its start, number of its edits): the
+# next edit in the same worker refreshes a few rows instead of reading every profile and pool again.
+# Another process's edit bumps the number, so a stale copy is never used.
+_KEPT: dict[str, tuple] = {}
+
+
 def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
     """After profile edits: update these Kommunen's lists and their place in others' lists, in place.
 
@@ -696,24 +801,26 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
             continue
         arrays = db.session.get(SuggestionRunArrays, run_id)
         run = db.session.get(SuggestionRun, run_id)
-        ctx = build_match_input()
         if arrays is None or arrays.pool_npz is None:
             db.session.rollback()
             break
-        stored = _load_npz(arrays.pool_npz)
-        if not np.array_equal(stored["ids"], ctx.ids):
-            db.session.rollback()
-            break
-        params = params_from_json(run.params)
-        n = ctx.inp.n
-        old = MatchResult(
-            stored["idx"],
-            stored["score"],
-            np.full(stored["idx"].shape, np.nan, np.float32),
-            stored["pool_idx"],
-            stored["pool_score"],
-            params,
+        version = (run_id, str(run.started_at), int(run.params.get("updates", 0)))
+        ids_now = np.array(
+            db.session.scalars(sa.select(Kommune.id).where(matchable_filter()).order_by(Kommune.id)).all(),
+            dtype=np.int64,
         )
+        kept = _KEPT.get("state")
+        if kept is not None and kept[0] == version and np.array_equal(kept[1].ids, ids_now):
+            # this process made the last change of this run: its input and pools are current
+            ctx, old = refresh_match_input(kept[1], wanted), kept[2]
+        else:
+            ctx = build_match_input()
+            stored = _load_npz(arrays.pool_npz)
+            if not np.array_equal(stored["ids"], ctx.ids):
+                db.session.rollback()
+                break
+            old = _stored_result(stored, params_from_json(run.params))
+        n = ctx.inp.n
         result = old
         rows = [ctx.row_of[k] for k in wanted if k in ctx.row_of]
         for r in rows:
@@ -735,9 +842,10 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
         if new_rows:
             _insert_chunk(new_rows)
         arrays.pool_npz = _pool_blob(ctx, result)
-        run.params = {**run.params, "updates": int(run.params.get("updates", 0)) + 1}
+        run.params = {**run.params, "updates": version[2] + 1}
         run.gini = engine.gini(engine.appearances(result.idx, n))
         db.session.commit()
+        _KEPT["state"] = ((run_id, version[1], version[2] + 1), ctx, result)
         return UpdateSummary(run_id, wanted, len(changed_rows))
     summary = recompute_full()
     return UpdateSummary(summary.run_id, wanted, summary.size, full_instead=True)
@@ -748,8 +856,8 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
 
 # Partner and its Kreis in the same query; their Land (joined by default) is not shown with a suggestion.
 _PARTNER_WITH_KREIS = (
-    joinedload(Suggestion.partner).lazyload(Kommune.land),
-    joinedload(Suggestion.partner).joinedload(Kommune.kreis).lazyload(Kommune.land),
+    joinedload(Suggestion.partner, innerjoin=True).lazyload(Kommune.land),
+    joinedload(Suggestion.partner, innerjoin=True).joinedload(Kommune.kreis).lazyload(Kommune.land),
 )
 
 
@@ -801,6 +909,7 @@ class DashboardList:
     types: dict[int, str | None]  # Kommune id → type (both sides of every suggestion)
     asked: set[int]  # partners with an open contact request from this Kommune
     last_shown: dict[int, datetime | None]  # partner → when record_shown last moved its clock
+    own_estimated: bool = False  # the Kommune's own profile is only the type-test estimate
 
 
 @functools.cache
@@ -827,16 +936,18 @@ def _dashboard_query() -> sa.Select:
         )
         .scalar_subquery()
     )
-    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at)
+    own_estimated = sa.select(Profile.estimated).where(Profile.kommune_id == kommune_id).scalar_subquery()
+    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at, own_estimated)
 
 
 def dashboard_list(kommune_id: int) -> DashboardList:
     """The current suggestions with both sides' types, whether a request is already open and when
     each was last shown (for record_shown): everything the page needs from the database at once."""
     result = DashboardList([], {}, set(), {})
-    for suggestion, typ, own, is_asked, last_shown in db.session.execute(
+    for suggestion, typ, own, is_asked, last_shown, own_estimated in db.session.execute(
         _dashboard_query(), {"kommune_id": kommune_id}
     ):
+        result.own_estimated = bool(own_estimated)
         result.suggestions.append(suggestion)
         result.types[suggestion.partner_id] = typ
         result.types[kommune_id] = own
@@ -942,21 +1053,51 @@ def record_shown(
 # ------------------------------------------------------------------------------------------ CLI
 
 
+def suggestion_item(s: Suggestion) -> dict:
+    """One suggestion as plain data (the CLI's and the API's fields), explained in the active locale.
+
+    `explanation_de` stays one release for clients that read it (deprecated, docs/api.md).
+    """
+    from flask_babel import force_locale
+
+    from plattform.vorschlaege.explain import sentence
+
+    facts = s.fact_sheet
+    me, partner = s.kommune.display_name, s.partner.display_name
+    explanation = sentence(facts, me, partner)
+    with force_locale("de"):
+        explanation_de = sentence(facts, me, partner)
+    return {
+        "rank": s.rank,
+        "ags": s.partner.ags,
+        "name": s.partner.name,
+        "score": s.score,
+        "teaches_me": s.teaches_me,
+        "learns_from_me": s.learns_from_me,
+        "distance_km": s.distance_km,
+        "explanation": explanation,
+        "facts": facts.as_json(),
+        "explanation_de": explanation_de,
+    }
+
+
 def suggestion_items(kommune_id: int, limit: int | None = None) -> list[dict]:
     """The Kommune's current suggestions as plain data (the CLI's and the API's fields)."""
-    return [
-        {
-            "rank": s.rank,
-            "ags": s.partner.ags,
-            "name": s.partner.name,
-            "score": s.score,
-            "teaches_me": s.teaches_me,
-            "learns_from_me": s.learns_from_me,
-            "distance_km": s.distance_km,
-            "explanation_de": s.explanation_de,
-        }
-        for s in current_suggestions(kommune_id, limit)
-    ]
+    return [suggestion_item(s) for s in current_suggestions(kommune_id, limit)]
+
+
+def suggested_ags() -> list[str]:
+    """AGS of every Kommune with a list in the current run (`matching show --all`), ascending."""
+    run_id = current_run_id()
+    if run_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Kommune.ags)
+            .where(Kommune.id.in_(sa.select(Suggestion.kommune_id).where(Suggestion.run_id == run_id)))
+            .order_by(Kommune.ags)
+        )
+    )
 
 
 def suggestions_document(ags: str, limit: int | None = None) -> dict:

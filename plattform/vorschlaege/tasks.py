@@ -1,8 +1,10 @@
 """Celery tasks of the suggestions: full recompute (one task or a chord of row blocks) and updates.
 
 Thin: ids and row ranges in, services do the work. For large N `recompute_all` freezes the input in
-the run, fans the rows out as a chord of `score_block` tasks (several workers share it) and the
-callback merges, applies exposure, writes and swaps. For small N one task is faster than the fan-out.
+the run, fans the rows out as a chord of `score_block` tasks (several workers share it); the
+callback merges and applies exposure, then fans the writing out again (`write_block` per row range,
+facts and COPY in parallel) and a small `swap_run` makes the run current. For small N one task is
+faster than the fan-out.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ def recompute_all() -> dict:
         return services.recompute_full().as_dict()
     run_id, blocks = services.start_block_run(services.setting("MATCHING_CHORD_BLOCK_ROWS", 6000))
     header = [score_block.s(run_id, start, stop) for start, stop in blocks]
-    body = finish_blocks.s(run_id).on_error(fail_run.si(run_id))
+    body = merge_blocks.s(run_id).on_error(fail_run.si(run_id))
     chord(header)(body)
     return {"run_id": run_id, "blocks": len(blocks), "status": "laeuft"}
 
@@ -31,10 +33,26 @@ def score_block(run_id: int, start: int, stop: int) -> dict:
     return services.score_rows(run_id, start, stop)
 
 
-@shared_task(name="vorschlaege.finish_blocks", ignore_result=False)
-def finish_blocks(blocks: list[dict], run_id: int) -> dict:
-    """The chord callback: merge, exposure, write, swap."""
-    return services.finish_block_run(run_id, blocks).as_dict()
+@shared_task(name="vorschlaege.merge_blocks", ignore_result=False)
+def merge_blocks(blocks: list[dict], run_id: int) -> dict:
+    """The chord callback: merge and exposure, then fan the writing out again (one task per range)
+    with a small final task that swaps."""
+    ranges = services.merge_block_run(run_id, blocks, services.setting("MATCHING_CHORD_BLOCK_ROWS", 6000))
+    header = [write_block.s(run_id, start, stop) for start, stop in ranges]
+    chord(header)(swap_run.s(run_id).on_error(fail_run.si(run_id)))
+    return {"run_id": run_id, "write_blocks": len(ranges), "status": "schreibt"}
+
+
+@shared_task(name="vorschlaege.write_block", ignore_result=False, acks_late=True)
+def write_block(run_id: int, start: int, stop: int) -> int:
+    """Write one row range's suggestions into the run (idempotent: a retry replaces its rows)."""
+    return services.write_block(run_id, start, stop)
+
+
+@shared_task(name="vorschlaege.swap_run", ignore_result=False)
+def swap_run(written: list[int], run_id: int) -> dict:
+    """The last step: swap the finished run in."""
+    return services.swap_block_run(run_id, written).as_dict()
 
 
 @shared_task(name="vorschlaege.fail_run")

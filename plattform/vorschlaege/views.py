@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from matching.vocabulary import TOPIC_LABELS_DE, TYPE_LABELS_DE
+from matching.vocabulary import type_label
 from plattform.accounts.permissions import acting_kommune_ids, require_act_for
 from plattform.core.navigation import register_nav
 from plattform.extensions import db
-from plattform.i18n import bound_gettext
 from plattform.kommunen.models import Kommune
 from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.profile.models import Profile, ProfileTopic
 from plattform.suche.forms import choices
 from plattform.vorschlaege import bp
+from plattform.vorschlaege.explain import details, sentence
 from plattform.vorschlaege.forms import SuggestionFilterForm
 from plattform.vorschlaege.models import Suggestion
 from plattform.vorschlaege.services import dashboard_list, mark_not_interested, record_shown
@@ -31,93 +32,10 @@ def _has_membership() -> bool:
 register_nav("vorschlaege.dashboard", "Partnervorschläge", 20, visible=_has_membership)
 
 
-def _labels(slugs) -> str:
-    """German topic labels joined for a sentence."""
-    return ", ".join(TOPIC_LABELS_DE.get(s, s) for s in slugs or [])
-
-
-def _percent(value) -> str:
-    """A share 0–1 as a German percentage."""
-    return f"{round(100 * float(value or 0))} %"
-
-
-def explain_parts(s: Suggestion, own_typ: str | None, partner_typ: str | None) -> list[tuple[str, str]]:
-    """The score's components in plain words, as (term, description) pairs for a description list."""
-    _ = bound_gettext()  # ~15 texts per suggestion: one catalogue lookup instead of fifteen
-    parts = s.parts or {}
-    me, other = s.kommune.short_name, s.partner.short_name
-    rows: list[tuple[str, str]] = []
-    if s.teaches_me:
-        text = _(
-            "%(other)s ist stark bei %(topics)s – Themen, die %(me)s lernen will "
-            "(deckt %(share)s Ihrer Bedarfe ab).",
-            other=other,
-            topics=_labels(s.teaches_me),
-            me=me,
-            share=_percent(parts.get("teach_in")),
-        )
-    else:
-        text = _("%(other)s hat keine Stärke in Ihren angegebenen Bedarfen.", other=other)
-    rows.append((_("Kann %(me)s etwas zeigen", me=me), text))
-    if s.learns_from_me:
-        text = _(
-            "%(me)s ist stark bei %(topics)s – Themen, die %(other)s lernen will "
-            "(deckt %(share)s der Bedarfe von %(other)s ab).",
-            me=me,
-            topics=_labels(s.learns_from_me),
-            other=other,
-            share=_percent(parts.get("teach_out")),
-        )
-    else:
-        text = _("%(other)s hat keinen Bedarf angegeben, bei dem %(me)s stark ist.", other=other, me=me)
-    rows.append((_("Lernt von %(me)s", me=me), text))
-    if s.distance_km is not None:
-        text = _(
-            "%(km)d km entfernt; in Ihrer Reichweite zählt das mit %(factor)s.",
-            km=round(s.distance_km),
-            factor=_percent(parts.get("distance_factor", 1)),
-        )
-    else:
-        text = _("Keine Koordinaten bekannt.")
-    rows.append((_("Entfernung"), text))
-    size = parts.get("size_factor")
-    if size is not None and parts.get("has_size", True):
-        text = _("ähnlich groß") if size >= 0.85 else _("unterschiedlich groß")
-        text += " " + _(
-            "(Einwohner: %(a)s und %(b)s)", a=_num(s.kommune.population), b=_num(s.partner.population)
-        )
-        rows.append((_("Größe"), text))
-    rows.append(
-        (
-            _("Gleicher Kreis oder Netzwerk"),
-            "; ".join(
-                [
-                    _("im selben Kreis") if parts.get("same_kreis") else _("nicht im selben Kreis"),
-                    _("gemeinsames Netzwerk")
-                    if parts.get("shared_network")
-                    else _("kein gemeinsames Netzwerk"),
-                ]
-            ),
-        )
-    )
-    if own_typ and partner_typ:
-        if parts.get("type_complement") or own_typ != partner_typ:
-            text = _(
-                "Die Typen ergänzen sich: %(own)s und %(other)s.",
-                own=TYPE_LABELS_DE.get(own_typ, own_typ),
-                other=TYPE_LABELS_DE.get(partner_typ, partner_typ),
-            )
-        else:
-            text = _("Beide sind vom gleichen Typ: %(typ)s.", typ=TYPE_LABELS_DE.get(own_typ, own_typ))
-    else:
-        text = _("Der Typentest fehlt noch bei mindestens einer der beiden Kommunen.")
-    rows.append((_("Typen"), text))
-    return rows
-
-
-def _num(value) -> str:
-    """A population with German thousands separators, or a dash."""
-    return "–" if value is None else f"{value:,}".replace(",", ".")
+@bp.app_template_global("type_label")
+def _type_label(slug: str | None) -> str:
+    """A Kommune type's label in the page's language (templates)."""
+    return type_label(slug, get_locale().language) if slug else ""
 
 
 def _profile_url(kommune: Kommune) -> str:
@@ -145,7 +63,19 @@ def dashboard():
     total = len(suggestions)
     if valid:
         suggestions = _filter(suggestions, form, types)
-    items = [(s, explain_parts(s, types.get(kommune.id), types.get(s.partner_id))) for s in suggestions]
+    me = kommune.display_name
+    items = [
+        (
+            s,
+            sentence(s.fact_sheet, me, s.partner.display_name),
+            details(s.fact_sheet, me, s.partner.display_name, (kommune.population, s.partner.population)),
+        )
+        for s in suggestions
+    ]
+    own_estimated = shown.own_estimated or (
+        not shown.suggestions
+        and bool(db.session.scalar(sa.select(Profile.estimated).where(Profile.kommune_id == kommune.id)))
+    )
     filtered = any(request.args.get(k) for k in ("thema", "max_km", "typ"))
     page = render_template(
         "vorschlaege/dashboard.html",
@@ -156,8 +86,7 @@ def dashboard():
         total=total,
         filtered=filtered,
         types=types,
-        type_labels=TYPE_LABELS_DE,
-        topic_labels=TOPIC_LABELS_DE,
+        own_estimated=own_estimated,
         profile_url=_profile_url(kommune),
         asked=shown.asked,
     )

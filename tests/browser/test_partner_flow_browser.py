@@ -107,7 +107,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
     expect(card).to_contain_text("Digitallotsen")
     card.get_by_text("Warum dieser Vorschlag?").click()
-    expect(card.get_by_text("Kann Kreuzau etwas zeigen")).to_be_visible()
+    expect(card.get_by_text("Das kann Aldenhoven Kreuzau zeigen")).to_be_visible()
     assert_accessible(kreuzau)
     kreuzau.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
 

@@ -140,7 +140,9 @@ def test_chord_of_two_blocks_through_real_workers_equals_a_single_run(kind, tmp_
             assert services.current_run_id() == run.id and run.size == len(ids)
             chord_lists = lists_by_kommune(run.id)
         text = log.read_text()
-        assert text.count("vorschlaege.score_block[") >= 2 and "vorschlaege.finish_blocks[" in text
+        assert text.count("vorschlaege.score_block[") >= 2 and "vorschlaege.merge_blocks[" in text
+        # the writing is fanned out again: one task per row range, then the swap
+        assert text.count("vorschlaege.write_block[") >= 2 and "vorschlaege.swap_run[" in text
         with app.app_context():
             single = services.recompute_full()
             assert lists_by_kommune(single.run_id) == chord_lists

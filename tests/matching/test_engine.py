@@ -13,10 +13,12 @@ from matching import engine as E
 
 
 def _tiny() -> E.MatchInput:
-    """A teaches x / needs y, B the reverse, C only teaches x: small enough to score by hand."""
+    """A teaches x / needs y, B the reverse, C only teaches x: small enough to score by hand.
+
+    All three at the same place: distance 0, distance factor 1."""
     S = np.array([[3, 0], [0, 3], [3, 0]], np.float32)
     N = np.array([[0, 3], [3, 0], [0, 0]], np.float32)
-    return E.MatchInput(ags=["A", "B", "C"], strength=S, need=N)
+    return E.MatchInput(ags=["A", "B", "C"], strength=S, need=N, lat=np.full(3, 50.0), lon=np.full(3, 8.0))
 
 
 def _random_input(n: int, seed: int, t: int = 6, coords: bool = True) -> E.MatchInput:
@@ -58,15 +60,21 @@ def assert_same_lists(a_idx, a_score, b_idx, b_score):
 
 
 def test_hand_computed_scores():
-    # no coordinates → neutral distance factor 0.5 for every pair; no other context given
+    # same place → distance factor 1 for every pair; no other context given
     r = E.compute(_tiny(), E.MatchParams(k=2, cap_factor=None))
     p = E.MatchParams()
-    mutual_ab = (1.0 * 1 + p.w_in * 1 + p.w_out * 1 + p.base) * 0.5  # teach both ways = 9/9
-    b_from_c = (p.w_in * 1 + p.base) * 0.5  # C teaches B everything B needs, learns nothing
-    c_to_b = (p.w_out * 1 + p.base) * 0.5  # C can only mentor B
+    mutual_ab = 1.0 * 1 + p.w_in * 1 + p.w_out * 1 + p.base  # teach both ways = 9/9
+    b_from_c = p.w_in * 1 + p.base  # C teaches B everything B needs, learns nothing
+    c_to_b = p.w_out * 1 + p.base  # C can only mentor B
     assert r.idx[0].tolist() == [1, 2]
     assert r.score[0, 0] == pytest.approx(mutual_ab, rel=1e-5)
-    assert r.score[0, 1] == pytest.approx(p.base * 0.5, rel=1e-5)
+    assert r.score[0, 1] == pytest.approx(p.base, rel=1e-5)
+    # without coordinates the pairs sink to the floor instead of counting as "at reach"
+    blind = _tiny()
+    blind.lat = blind.lon = None
+    rb = E.compute(blind, E.MatchParams(k=2, cap_factor=None))
+    floor = math.exp(max(p.unknown_distance_log, p.log_floor))
+    assert rb.score[0, 0] == pytest.approx(mutual_ab * floor, rel=1e-5)
     assert r.idx[1].tolist() == [0, 2]
     assert r.score[1, 1] == pytest.approx(b_from_c, rel=1e-5)
     assert r.idx[2].tolist() == [1, 0]
@@ -115,7 +123,7 @@ def test_pair_components_match_engine_scores():
 @given(n=st.integers(1, 25), seed=st.integers(0, 10_000), k=st.integers(1, 8))
 def test_never_itself_or_excluded(n, seed, k):
     inp = _random_input(n, seed)
-    r = E.compute(inp, E.MatchParams(k=k))
+    r = E.compute(inp, E.MatchParams(k=k, diversity=0.0))  # without the diversity step: score order
     excluded = {tuple(p) for p in inp.exclude.tolist()} | {tuple(p[::-1]) for p in inp.exclude.tolist()}
     assert r.idx.shape == (n, k)
     for i in range(n):
@@ -191,20 +199,19 @@ def test_topk_threshold_path_equals_argsort():
         np.testing.assert_array_equal(idx[r], expect)
 
 
-def test_ignored_pairs_sink():
+def test_ignored_pairs_sink_and_recover():
     inp = _random_input(30, seed=5)
     inp.exclude = inp.ignored = None
-    p = E.MatchParams(k=3, cap_factor=None)
+    p = E.MatchParams(k=3, cap_factor=None, diversity=0.0)
     r = E.compute(inp, p)
     top = int(r.idx[0, 0])
     inp.ignored = np.array([[0, top]])
-    inp.ignored_factor = E.ignore_factor(np.array([3]), np.array([90]))
+    inp.ignored_factor = E.ignore_factor(np.array([3]), np.array([7]))
     r2 = E.compute(inp, p)
-    assert top not in r2.idx[0]
-    assert E.pair_components(inp, 0, top)["score"] < r.score[0, 0] * 0.2
-    assert (
-        E.ignore_factor(np.array([1]), np.array([0]))[0] > E.ignore_factor(np.array([2]), np.array([30]))[0]
-    )
+    assert E.pair_components(inp, 0, top)["score"] == pytest.approx(float(r.score[0, 0]) * 0.7**3, rel=1e-4)
+    assert r2.pool_idx[0, 0] != top  # no longer first
+    f = E.ignore_factor(np.array([0, 1, 2, 3, 10, 10, 1]), np.array([0, 0, 30, 50, 50, 56, 400]))
+    np.testing.assert_allclose(f, [1.0, 0.7, 0.49, 0.343, 0.25, 1.0, 1.0], rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------------------- bad input

@@ -42,7 +42,7 @@ ACCOUNTS_ROLES = dict(zip(ROLES, accounts_matrix.ROLES, strict=True))
 # Private data of B (or of a network the coordinator does not run) and the roles that may see it.
 B_EMAIL, B_PHONE = "geheim.b@aldenhoven.example", "02464 99 88 77"
 C_TO_B_MESSAGE = "Vertraulich: Nideggen fragt Aldenhoven nach dem Haushaltsentwurf"
-B_SUGGESTION = "Nur für Aldenhoven: Nideggen passt wegen des Haushalts"
+B_SUGGESTION = "Cdorf kann Beispielstadt bei „Hundesteuer digital“ unterstützen"  # rendered from its facts
 B_PROPOSAL = "Vorschlag nur für Beispielstadt und Dorfen: gemeinsame E-Akte"
 B_INVITE_TOKEN = "einladung-fuer-beispielstadt-nur-ihre-beauftragten-01"
 B_APPLICANT = "paula.wartend@beispielstadt.example"
@@ -173,7 +173,7 @@ def matrix(app):
         "job_k": _finished_import(coordinator),
     }
     db.session.commit()
-    seed_suggestions(b, [{"partner": c, "explanation_de": B_SUGGESTION, "distance_km": 18.0}])
+    seed_suggestions(b, [{"partner": c, "teaches_me": ["hundesteuer-digital"], "distance_km": 18.0}])
     users = {
         "anonym": None,
         "mitglied_a": member_a,
@@ -246,9 +246,30 @@ CASES = [
     ("GET", "/projekte/999999", None, (404, 404, 404, 404, 404)),
     ("GET", "/projekte/neu", None, (L, 200, 200, 200, 403)),
     ("GET", "/projekte/{p_b}/federfuehrung", None, (L, 403, 200, 403, 200)),
+    ("GET", "/projekte/{p_b}/einladen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/{p_b}/abschliessen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/999999/abschliessen", None, (L, 404, 404, 404, 404)),
     ("GET", "/projekte/vorschlaege", None, (L, 200, 200, 200, 200)),
+    # Kooperationssteckbrief: only for the project's Kommunen, their coordination and administrators
+    ("GET", "/projekte/{p_b}/steckbrief", None, (L, 404, 200, 200, 200)),
+    ("GET", "/projekte/{p_a}/steckbrief", None, (L, 200, 404, 200, 200)),
+    ("GET", "/projekte/{p_b}/steckbrief.pdf", None, (L, 404, 200, 200, 200)),
+    ("GET", "/projekte/999999/steckbrief.pdf", None, (L, 404, 404, 404, 404)),
+    ("GET", "/projekte/partnerschaft/999999/steckbrief", None, (L, 404, 404, 404, 404)),
+    ("GET", "/projekte/partnerschaft/999999/steckbrief.pdf", None, (L, 404, 404, 404, 404)),
+    # --- auswertung (funnel): coordinators their network and Kreis, administrators every group
+    ("GET", "/auswertung/", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/netzwerk/{n1}", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/netzwerk/{n2}", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/netzwerk/999999", None, (L, 404, 404, 404, 404)),
+    ("GET", "/auswertung/kreis/05999", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/kreis/05888", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/land/05", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/ort/05", None, (L, 404, 404, 404, 404)),
+    ("GET", "/auswertung/netzwerk/{n1}/trichter.csv", None, (L, 403, 403, 200, 200)),
+    ("GET", "/auswertung/kreis/05888/trichter.csv", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/kreis/05999/paare", None, (L, 403, 403, 403, 200)),
+    ("GET", "/auswertung/land/05/paare", None, (L, 403, 403, 403, 200)),
     # --- netzwerke: reads; N1 is the coordinator's network, N2 someone else's
     ("GET", "/netzwerke/", None, (L, 200, 200, 200, 200)),
     ("GET", "/netzwerke/neu", None, (L, 403, 403, 200, 200)),
@@ -343,6 +364,7 @@ CASES = [
         (L, 422, D, 422, 403),
     ),
     ("POST", "/projekte/{p_b}/status", {"status": "aktiv"}, (L, 403, D, 403, D)),
+    ("POST", "/projekte/{p_b}/einladen", {"ags": "{e_ags}"}, (L, 403, D, 403, D)),
     ("POST", "/projekte/{p_b2}/federfuehrung", {"new_lead_id": "{d_id}"}, (L, 403, D, 403, D)),
     ("POST", "/projekte/{p_b3}/abschliessen", {"ergebnis": "Fertig"}, (L, 403, D, 403, D)),
     ("POST", "/projekte/{p_b}/beitreten", {"beitreten-kommune_id": "{a_id}"}, (L, D, 403, 403, 403)),
@@ -413,6 +435,7 @@ COVERED_BLUEPRINTS = (
     "projekte",
     "netzwerke",
     "digest",
+    "auswertung",
 )
 
 # Routes whose rows live in the accounts matrix (tests/plattform/accounts/test_authorization.py):

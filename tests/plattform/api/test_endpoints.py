@@ -166,14 +166,18 @@ def test_suggestions_for_own_kommune_with_the_cli_fields(client, world):
 
 
 def test_suggestions_of_another_kommune_are_refused(client, world):
-    seed_suggestions(world.b, [{"partner": world.c, "explanation_de": "Nur für Aldenhoven"}])
+    seed_suggestions(world.b, [{"partner": world.c, "teaches_me": ["hundesteuer-digital"]}])
+    marker = "Nideggen kann Aldenhoven bei „Hundesteuer digital“ unterstützen"
     for user in (world.officer_a, world.coordinator, world.admin, world.nobody, world.pending_b):
         response = client.get(f"/api/v1/kommunen/{ALDENHOVEN}/vorschlaege", headers=bearer(token_for(user)))
         assert response.status_code == 403, user.name
-        assert "Nur für Aldenhoven" not in response.get_data(as_text=True)
+        assert "Hundesteuer" not in response.get_data(as_text=True)
     assert client.get(f"/api/v1/kommunen/{ALDENHOVEN}/vorschlaege").status_code == 401
     own = client.get(f"/api/v1/kommunen/{ALDENHOVEN}/vorschlaege", headers=bearer(token_for(world.officer_b)))
-    assert own.json["items"][0]["explanation_de"] == "Nur für Aldenhoven"
+    assert own.json["items"][0]["explanation"].startswith(marker)
+    assert own.json["items"][0]["facts"]["teaches_me"] == [
+        {"topic": "hundesteuer-digital", "level": 3, "estimated": False}
+    ]
 
 
 # --- contact requests -----------------------------------------------------------------------------

@@ -125,14 +125,14 @@ def test_problem_type_points_to_its_section_of_the_docs_page(client):
 PROFILE_DOCUMENT = {"ProfileData", "ProjectEntry"}
 # English words the API's field names are made of, and the domain's own terms STYLE.md keeps German.
 _WORDS = """
-active analysis answered area at betweenness brokers by closed communities community components
-contacts coordinated created date de degree demo density description detail direction directory
-distance edges email errors estimated expires explanation facts field finished from gini has id
-instance is isolated items kind kinds km km2 label lat lead learns level links lon me members
-message n name needs network networks nodes outside page partners per phone population postcode
-priority profile projects q rank result reuse role run scope score short size source status target
-teachers teaches title to token topic topics total type uncovered updated urbanisation user weight
-with x y you
+active analysis answered approximate area at betweenness brokers by closed communities community
+components contacts coordinated created date de degree demo density description detail direction
+directory distance edges email errors estimated expires explanation facts field finished from gini
+has id instance is isolated items kind kinds km km2 label lat lead learns level links lon me members
+message n name needs network networks nodes outside own page partner partners parts per phone
+population postcode priority profile projects q rank result reuse role run same scope score shared
+short size source status target teachers teaches title to token topic topics total type uncovered
+updated urbanisation user weight with x y you
 """
 ENGLISH = set(_WORDS.split())
 DOMAIN_TERMS = {"ags", "kommune", "kommunen", "kreis", "land", "gemeinden"}

@@ -13,6 +13,7 @@ from plattform.vorschlaege.models import MatchingState, Suggestion, SuggestionRu
 from plattform.vorschlaege.services import STATE_ID, _ensure_state, mark_not_interested
 from tests.factories import KommuneFactory
 from tests.plattform.digest.conftest import officer, parsed
+from tests.plattform.kontakte.helpers import facts_code
 
 
 def run_with(kommune, partners, minutes_ago: int, status: str = "fertig") -> None:
@@ -30,7 +31,7 @@ def run_with(kommune, partners, minutes_ago: int, status: str = "fertig") -> Non
                 rank=rank,
                 score=1.0 / rank,
                 distance_km=14.2,
-                explanation_de=f"{partner.name} hat Erfahrung mit Digitallotsen, die {kommune.name} will.",
+                facts=facts_code({"teaches_me": ["digitallotsen"], "distance_km": 14.2}),
             )
         )
     db.session.commit()
@@ -55,8 +56,9 @@ def test_only_pairs_the_user_has_not_been_shown_are_announced(app, smtp_server, 
     assert first["Subject"] == "Kommunalmatch: 2 neue Vorschläge für Kreuzau (KW 47)"
     text = first.get_body(("plain",)).get_content()
     assert (
-        "Für Kreuzau: Aldenhoven (14 km). Aldenhoven hat Erfahrung mit Digitallotsen, die Kreuzau will."
-        in text
+        "Für Kreuzau: Aldenhoven. Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen; "
+        "14 km entfernt; ähnlich groß; im selben Kreis; unterschiedliche Typen (Die Bedächtigen und "
+        "Die Optimierer) ergänzen sich." in text
     )
     assert "/kommunen/05358004" in text
 

@@ -1,7 +1,8 @@
 """The weekly job through a real Celery worker (embedded SQLite broker; PostgreSQL + Redis in CI).
 
 Two weekly runs race through a worker with two processes, and the SMTP server refuses the first
-message once (the retry goes back through the broker): each recipient still gets exactly one message.
+message once (the retry goes back through the broker): each recipient still gets exactly one message,
+with every section (contacts, projects, networks) and the one-click unsubscribe headers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def test_weekly_job_twice_through_a_real_worker_sends_one_message_per_recipient(
 
     from plattform.digest.tasks import send_weekly_digest
     from plattform.extensions import db
+    from plattform.netzwerke.services import create_netzwerk, invite
+    from plattform.projekte.services import join_project, propose_project
     from tests.factories import KommuneFactory
     from tests.plattform.digest.conftest import contact_request, officer, parsed
 
@@ -45,6 +48,12 @@ def test_weekly_job_twice_through_a_real_worker_sends_one_message_per_recipient(
                 second = officer(noervenich, name="Björn Öztürk")
                 contact_request(noervenich, kreuzau)
                 contact_request(kreuzau, noervenich)
+                project = propose_project(kreuzau, "hundesteuer-digital", "Hundesteuer gemeinsam")
+                join_project(project, noervenich.id)
+                netzwerk = create_netzwerk("kdvz", "zweckverband")
+                invite(netzwerk, ags=noervenich.ags)
+                # The join and invitation notices are not under test here (the refusal must hit a digest).
+                db.session.info.pop("h13_pending_notices", None)
                 db.session.commit()
                 emails = sorted([first.email, second.email])
                 db.engine.dispose()
@@ -63,3 +72,13 @@ def test_weekly_job_twice_through_a_real_worker_sends_one_message_per_recipient(
     assert outcomes == ["bereits-erledigt", "bereits-erledigt", "gesendet", "gesendet"]
     assert sorted(parsed(m)["To"].addresses[0].addr_spec for m in recorder.messages) == emails
     assert recorder.fail_next == 0  # the refusal really happened and was retried
+    bodies = {
+        parsed(m)["To"].addresses[0].addr_spec: parsed(m).get_body(("plain",)).get_content()
+        for m in recorder.messages
+    }
+    for m in recorder.messages:
+        assert parsed(m)["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert parsed(m)["List-Unsubscribe"].startswith("<https://kommunalmatch.example.de/digest/abmelden/")
+    assert "Nörvenich ist dem Projekt „Hundesteuer gemeinsam“ beigetreten." in bodies[first.email]
+    assert "Kontaktanfragen" in bodies[first.email]
+    assert "Nörvenich ist in das Netzwerk „kdvz“ eingeladen." in bodies[second.email]

@@ -61,28 +61,28 @@ def make_world() -> World:
     return World(a, b, c, kreis, officer_a, officer_b, officer_c, pending_b, coordinator, admin, nobody)
 
 
-def parts(**changes) -> dict:
-    """Score components in the shape of matching.engine.pair_components (plus has_size)."""
-    base = {
-        "teach_in": 0.5,
-        "teach_out": 0.25,
-        "mutual": 0.35,
-        "comp": 0.6,
-        "distance_km": 20.0,
-        "distance_factor": 0.8,
-        "size_factor": 0.95,
-        "has_size": True,
-        "same_kind": True,
-        "type_complement": True,
-        "same_kreis": True,
-        "shared_network": False,
-        "context_factor": 1.1,
-        "ignored_factor": 1.0,
-        "excluded": False,
-        "score": 0.66,
-    }
-    base.update(changes)
-    return base
+def facts_code(row: dict) -> str:
+    """A facts code for a seeded suggestion: the given topics (level 3, entered) and distance, the
+    same Kreis, different types, the score's parts of a good match."""
+    from matching.facts import encode
+    from matching.vocabulary import TOPIC_INDEX
+
+    def topics(slugs):
+        return [(TOPIC_INDEX[s], 3, False) for s in slugs]
+
+    return encode(
+        topics(row.get("teaches_me", [])),
+        topics(row.get("learns_from_me", [])),
+        row.get("distance_km"),
+        False,
+        "similar",
+        True,
+        0,
+        0,
+        1,
+        False,
+        (0.6, 1.1, 1.0),
+    )
 
 
 def seed_suggestions(kommune: Kommune, rows: list[dict]) -> int:
@@ -101,11 +101,8 @@ def seed_suggestions(kommune: Kommune, rows: list[dict]) -> int:
                 partner_id=partner.id,
                 rank=rank,
                 score=row.get("score", 1.0 / rank),
-                teaches_me=row.get("teaches_me", []),
-                learns_from_me=row.get("learns_from_me", []),
                 distance_km=row.get("distance_km"),
-                explanation_de=row.get("explanation_de", f"{partner.name} passt zu {kommune.name}."),
-                parts=row.get("parts", parts(distance_km=row.get("distance_km"))),
+                facts=row.get("facts", facts_code(row)),
             )
         )
     state = db.session.get(MatchingState, 1)

@@ -36,7 +36,7 @@ def seed_profiles(seed: int = 3, skip_every: int = 0) -> list[ProfileData]:
 
 
 def lists_by_kommune(run_id: int) -> dict[int, list[tuple]]:
-    """Every list of a run as kommune_id → [(rank, partner_id, explanation), …] (scores: see below)."""
+    """Every list of a run as kommune_id → [(rank, partner_id, facts code), …] (scores: see below)."""
     from plattform.vorschlaege.models import Suggestion
 
     out: dict[int, list[tuple]] = {}
@@ -45,7 +45,7 @@ def lists_by_kommune(run_id: int) -> dict[int, list[tuple]]:
         .where(Suggestion.run_id == run_id)
         .order_by(Suggestion.kommune_id, Suggestion.rank)
     ):
-        out.setdefault(s.kommune_id, []).append((s.rank, s.partner_id, s.explanation_de))
+        out.setdefault(s.kommune_id, []).append((s.rank, s.partner_id, s.facts))
     return out
 
 

@@ -10,7 +10,7 @@ from plattform.kommunen.services import get_by_ags
 from plattform.kontakte.services import answer_request, send_request
 from plattform.profile.services import get_profile, save_profile
 from plattform.vorschlaege.services import current_suggestions
-from tests.plattform.kontakte.helpers import make_world, parts, seed_suggestions
+from tests.plattform.kontakte.helpers import make_world, seed_suggestions
 
 LANGERWEHE = "05358032"
 
@@ -35,8 +35,6 @@ def seeded(world):
                 "teaches_me": ["digitallotsen"],
                 "learns_from_me": ["open-data"],
                 "distance_km": 20.0,
-                "explanation_de": "Aldenhoven hat Erfahrung mit Digitallotsen, die Kreuzau aufbauen will.",
-                "parts": parts(distance_km=20.0, teach_in=0.5, same_kreis=True),
             },
             {"partner": world.c, "teaches_me": ["e-akte"], "distance_km": 8.0},
             {"partner": langerwehe, "teaches_me": ["glasfaserausbau"], "distance_km": 40.0},
@@ -51,10 +49,14 @@ def test_member_sees_suggestions_with_explanation_and_why_disclosure(client, log
     assert page.status_code == 200
     text = page.text
     assert "Vorschläge für Kreuzau" in text
-    assert "Aldenhoven hat Erfahrung mit Digitallotsen, die Kreuzau aufbauen will." in text
+    # rendered from the stored facts: the partner teaches, Kreuzau can give back, the distance said
+    assert (
+        "Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen; im Gegenzug kann Kreuzau Aldenhoven "
+        "bei „Open Data“ unterstützen; 20 km entfernt" in text
+    )
     assert text.index("Aldenhoven") < text.index("Nideggen") < text.index("Langerwehe")  # by rank
     assert "<details" in text and "<summary" in text and "Warum dieser Vorschlag?" in text
-    assert "50 %" in text and "im selben Kreis" in text and "20 km entfernt" in text
+    assert "„Digitallotsen“ (Stufe 3)" in text and "im selben Kreis" in text and "20 km entfernt" in text
     assert f"/kontakte/anfrage/neu/{seeded.b.ags}?von={seeded.a.id}" in text
 
 
@@ -159,3 +161,30 @@ def test_suggestion_with_an_open_request_says_so_instead_of_offering_contact_aga
     assert "Anfrage gesendet" in text
     assert f"/kontakte/anfrage/neu/{seeded.b.ags}" not in text
     assert f"/kontakte/anfrage/neu/{seeded.c.ags}" in text
+
+
+def test_the_kommune_page_says_why_it_is_suggested_in_the_readers_language(client, login, seeded):
+    login(seeded.officer_a)
+    page = client.get(f"/kommunen/{seeded.b.ags}")
+    assert page.status_code == 200
+    assert "Warum Aldenhoven vorgeschlagen wird" in page.text
+    assert "Für Kreuzau (Platz 1):" in page.text
+    assert "Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen" in page.text
+    english = client.get(f"/kommunen/{seeded.b.ags}?lang=en").text
+    assert "Aldenhoven can support Kreuzau with “Digital guides”" in english
+    assert "unterstützen" not in english
+    client.get("/?lang=de")
+
+
+def test_the_kommune_page_shows_no_reasons_to_others(client, login, seeded):
+    login(seeded.officer_c)  # Nideggen's list holds nothing
+    assert "vorgeschlagen wird" not in client.get(f"/kommunen/{seeded.b.ags}").text
+    assert "vorgeschlagen wird" not in client.get(f"/kommunen/{seeded.b.ags}").text
+
+
+def test_the_english_dashboard_shows_no_german_explanation(client, login, seeded):
+    login(seeded.officer_a)
+    page = client.get("/vorschlaege/?lang=en").text
+    assert "Aldenhoven can support Kreuzau with “Digital guides”; in return Kreuzau can support" in page
+    for german in ("unterstützen", "entfernt", "im selben Kreis", "Stufe", "Warum dieser Vorschlag"):
+        assert german not in page, german

@@ -1,7 +1,7 @@
-"""The digest's partner-suggestion section (the vorschlaege domain's, kept here until it moves there).
+"""The digest's partner-suggestion section, registered by this domain (plattform/digest/registry.py).
 
-Every other section is registered by the domain that owns its data (``register_digest_section``):
-contact requests by kontakte (plattform/kontakte/digest.py), projects and networks by theirs.
+Explanations are rendered from the stored facts in the locale the digest is built in, so the
+e-mail speaks its recipient's language as far as the digest forces it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from flask_babel import ngettext
 
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
-from plattform.core import formatting
 from plattform.digest.registry import DigestItem, DigestSection, register_digest_section
 from plattform.digest.services import previous_listed_keys
 from plattform.extensions import db
@@ -35,6 +34,7 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     The section remembers every pair of the current top list plus all pairs shown before, so a pair is
     announced once, not again every time it reappears.
     """
+    from plattform.vorschlaege.explain import sentence
     from plattform.vorschlaege.services import current_suggestions
 
     ids = acting_kommune_ids(user)
@@ -61,15 +61,8 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     items = []
     for row in new:
         kommune, partner = names[row.kommune_id], names[row.partner_id]
-        distance = f" ({formatting.decimal(row.distance_km, 0)} km)" if row.distance_km is not None else ""
-        text = _(
-            "Für %(kommune)s: %(partner)s%(entfernung)s.",
-            kommune=kommune.short_name,
-            partner=partner.short_name,
-            entfernung=distance,
-        )
-        if row.explanation_de:
-            text += " " + row.explanation_de
+        text = _("Für %(kommune)s: %(partner)s.", kommune=kommune.short_name, partner=partner.short_name)
+        text += " " + sentence(row.fact_sheet, kommune.display_name, partner.display_name)
         items.append(
             DigestItem(
                 text_de=text,
