@@ -963,6 +963,31 @@ def _feedback(kommune_id: int, partner_id: int, kind: str) -> SuggestionFeedback
     )
 
 
+def hidden_partners(kommune_id: int) -> list[Kommune]:
+    """The partners this Kommune said "nicht interessiert" to, most recent first (for the undo)."""
+    return list(
+        db.session.scalars(
+            sa.select(Kommune)
+            .join(SuggestionFeedback, SuggestionFeedback.partner_id == Kommune.id)
+            .where(
+                SuggestionFeedback.kommune_id == kommune_id, SuggestionFeedback.kind == "nicht-interessiert"
+            )
+            .order_by(SuggestionFeedback.updated_at.desc(), Kommune.id)
+        )
+    )
+
+
+def undo_not_interested(kommune_id: int, partner_id: int) -> bool:
+    """Take back "nicht interessiert": the pair is suggested again (at once if the current run holds
+    it, else from the next recompute). False if there was nothing to take back."""
+    row = _feedback(kommune_id, partner_id, "nicht-interessiert")
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.commit()
+    return True
+
+
 def mark_not_interested(kommune_id: int, partner_id: int) -> SuggestionFeedback:
     """Hide partner from Kommune's list now and exclude the pair from every later recompute."""
     row = _feedback(kommune_id, partner_id, "nicht-interessiert")

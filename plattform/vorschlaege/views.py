@@ -21,7 +21,13 @@ from plattform.vorschlaege import bp
 from plattform.vorschlaege.explain import details, sentence
 from plattform.vorschlaege.forms import SuggestionFilterForm
 from plattform.vorschlaege.models import Suggestion
-from plattform.vorschlaege.services import dashboard_list, mark_not_interested, record_shown
+from plattform.vorschlaege.services import (
+    dashboard_list,
+    hidden_partners,
+    mark_not_interested,
+    record_shown,
+    undo_not_interested,
+)
 
 
 def _has_membership() -> bool:
@@ -87,6 +93,7 @@ def dashboard():
         filtered=filtered,
         types=types,
         own_estimated=own_estimated,
+        hidden=hidden_partners(kommune.id),
         profile_url=_profile_url(kommune),
         asked=shown.asked,
     )
@@ -135,4 +142,16 @@ def nicht_interessiert(kommune_id: int, partner_id: int):
         abort(404)
     mark_not_interested(kommune_id, partner_id)
     flash(_("%(name)s wird Ihnen nicht mehr vorgeschlagen.", name=partner.short_name), "success")
+    return redirect(url_for("vorschlaege.dashboard", kommune=kommune_id))
+
+
+@bp.post("/<int:kommune_id>/wieder-anzeigen/<int:partner_id>")
+@login_required
+def wieder_anzeigen(kommune_id: int, partner_id: int):
+    """Undo "Nicht interessiert": the partner may be suggested again."""
+    require_act_for(kommune_id)
+    partner = db.session.get(Kommune, partner_id)
+    if partner is None or not undo_not_interested(kommune_id, partner_id):
+        abort(404)
+    flash(_("%(name)s kann Ihnen wieder vorgeschlagen werden.", name=partner.short_name), "success")
     return redirect(url_for("vorschlaege.dashboard", kommune=kommune_id))

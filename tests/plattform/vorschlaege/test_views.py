@@ -188,3 +188,19 @@ def test_the_english_dashboard_shows_no_german_explanation(client, login, seeded
     assert "Aldenhoven can support Kreuzau with “Digital guides”; in return Kreuzau can support" in page
     for german in ("unterstützen", "entfernt", "im selben Kreis", "Stufe", "Warum dieser Vorschlag"):
         assert german not in page, german
+
+
+def test_not_interested_can_be_undone_from_the_dashboard(client, login, seeded):
+    login(seeded.officer_a)
+    client.post(f"/vorschlaege/{seeded.a.id}/nicht-interessiert/{seeded.c.id}")
+    page = client.get("/vorschlaege/").text
+    assert "1 ausgeblendeter Vorschlag" in page
+    assert f"/vorschlaege/{seeded.a.id}/wieder-anzeigen/{seeded.c.id}" in page
+    assert seeded.c.id not in [s.partner_id for s in current_suggestions(seeded.a.id)]
+    response = client.post(f"/vorschlaege/{seeded.a.id}/wieder-anzeigen/{seeded.c.id}")
+    assert response.status_code == 302
+    assert seeded.c.id in [s.partner_id for s in current_suggestions(seeded.a.id)]  # back at once
+    assert "ausgeblendet" not in client.get("/vorschlaege/").text
+    # nothing left to undo, and nobody else may undo it
+    assert client.post(f"/vorschlaege/{seeded.a.id}/wieder-anzeigen/{seeded.c.id}").status_code == 404
+    assert client.post(f"/vorschlaege/{seeded.b.id}/wieder-anzeigen/{seeded.c.id}").status_code == 403
