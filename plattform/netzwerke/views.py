@@ -246,8 +246,6 @@ def einladen(netzwerk_id: int):
     return _render_detail(netzwerk, invite_form=form, status=422)
 
 
-@bp.get("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/entfernen")
-@login_required
 def entfernen_bestaetigen(netzwerk_id: int, kommune_id: int):
     """Ask before removing a member (a page of its own: no JavaScript needed)."""
     netzwerk = _coordinated_or_403(netzwerk_id)
@@ -276,10 +274,13 @@ def wiederaufnehmen(netzwerk_id: int, kommune_id: int):
     return redirect(url_for("netzwerke.detail", netzwerk_id=netzwerk_id), 303)
 
 
-@bp.post("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/entfernen")
+@bp.route("/<int:netzwerk_id>/mitglieder/<int:kommune_id>/entfernen", methods=["GET", "POST"])
 @login_required
 def entfernen(netzwerk_id: int, kommune_id: int):
-    """Remove a member Kommune (after the confirmation page); undone from the overview."""
+    """GET: the confirmation page; POST: remove the member Kommune (undone from the overview). One
+    rule for both, so an id beyond the integer range is a 404 for either method."""
+    if request.method == "GET":
+        return entfernen_bestaetigen(netzwerk_id, kommune_id)
     netzwerk = _coordinated_or_403(netzwerk_id)
 
     def remove() -> Kommune:

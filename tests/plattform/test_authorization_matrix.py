@@ -348,6 +348,7 @@ CASES = [
     ("POST", "/vorschlaege/{b_id}/nicht-interessiert/{c_id}", None, (L, 403, D, 403, 403)),
     ("POST", "/vorschlaege/{a_id}/nicht-interessiert/{c_id}", None, (L, D, 403, 403, 403)),
     ("POST", "/vorschlaege/{a_id}/nicht-interessiert/999999", None, (L, 404, 403, 403, 403)),
+    ("POST", "/vorschlaege/{b_id}/wieder-anzeigen/999999", None, (L, 403, 404, 403, 403)),
     # --- profile: changes (anonymous visitors may take the test, but save nothing)
     ("POST", "/profil/typtest", GOAL_FORM, (D, D, D, D, D)),
     ("POST", "/profil/typtest", GOAL_FORM | {"kommune": "{b_ags}"}, (403, 403, D, D, D)),
