@@ -37,3 +37,35 @@ def enqueue(task: Task, *args, fallback: Callable[[], object] | None = None, **k
                 log.exception("%s auch direkt nicht ausgeführt (inline fallback failed)", task.name)
         return False
     return True
+
+
+# ------------------------------------------------------------------ work that waits for the commit
+
+_AFTER_COMMIT = "core_after_commit"
+
+
+def after_commit(key: str, callback: Callable[[list[int]], object], ids) -> None:
+    """Call `callback(sorted ids)` once the session's transaction commits: the worker only sees
+    committed rows. Ids given under the same key within one transaction are sent together; a
+    rollback of the outer transaction forgets them (a savepoint rollback leaves them standing)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from plattform.extensions import db
+
+    if not sa.event.contains(Session, "after_commit", _run_after_commit):
+        sa.event.listen(Session, "after_commit", _run_after_commit)
+        sa.event.listen(Session, "after_soft_rollback", _forget_after_rollback)
+    pending = db.session().info.setdefault(_AFTER_COMMIT, {})
+    pending.setdefault(key, (callback, set()))[1].update(int(i) for i in ids)
+
+
+def _run_after_commit(session) -> None:
+    for callback, ids in session.info.pop(_AFTER_COMMIT, {}).values():
+        if ids:
+            callback(sorted(ids))
+
+
+def _forget_after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_AFTER_COMMIT, None)

@@ -30,40 +30,23 @@ def recompute_proposals_for_kommunen(kommune_ids: list[int]) -> dict:
 
 # --- profile edits → proposals refreshed after the commit (a sibling of the suggestions' trigger) ----
 
-_PENDING = "projekte_pending_kommunen"
 
-
-def _remember_profile_edit(_sender, kommune_ids=(), **_extra) -> None:
-    """profile_saved fires before the commit: remember the ids on the session until it commits."""
-    from plattform.extensions import db
-
-    db.session().info.setdefault(_PENDING, set()).update(int(k) for k in kommune_ids)
-
-
-def _enqueue_after_commit(session) -> None:
-    """Only a committed edit is visible to the worker, so the task is sent after the commit."""
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
-        return
+def _send_refresh(kommune_ids: list[int]) -> None:
     from plattform.core.tasks import enqueue
 
     # Broker down: the edit is saved and the nightly recompute catches up (logged by enqueue).
-    enqueue(recompute_proposals_for_kommunen, sorted(ids))
+    enqueue(recompute_proposals_for_kommunen, kommune_ids)
 
 
-def _forget_after_rollback(session, previous_transaction) -> None:
-    """A rolled-back edit never happened."""
-    if previous_transaction.parent is None and not previous_transaction.nested:
-        session.info.pop(_PENDING, None)
+def _remember_profile_edit(_sender, kommune_ids=(), **_extra) -> None:
+    """profile_saved fires before the commit: the refresh is sent once the edit is committed."""
+    from plattform.core.tasks import after_commit
+
+    after_commit("projekte", _send_refresh, kommune_ids)
 
 
 def connect_profile_updates() -> None:
-    """Connect profile_saved and the session events (once per process)."""
-    import sqlalchemy as sa
-
+    """Connect profile_saved (once per process)."""
     from plattform.profile.services import profile_saved
 
     profile_saved.connect(_remember_profile_edit, weak=False)
-    if not sa.event.contains(sa.orm.Session, "after_commit", _enqueue_after_commit):
-        sa.event.listen(sa.orm.Session, "after_commit", _enqueue_after_commit)
-        sa.event.listen(sa.orm.Session, "after_soft_rollback", _forget_after_rollback)
