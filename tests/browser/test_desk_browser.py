@@ -1,0 +1,97 @@
+"""The coordinator's desk in Chromium (demo data): buttons that are not clipped, the duplication reports
+per Kreis and Land as sortable tables, and the maps with their tables (issue 15 items 2 and 5, issue 14
+item 2)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from plattform.core.demo import seed_demo
+from plattform.extensions import db
+from plattform.kommunen.services import get_by_ags
+from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
+from plattform.netzwerke.services import get_by_name
+from tests.browser.layout import WIDTHS, clipped, set_width
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(app):
+    """The full demo data set, as `flask demo seed` builds it."""
+    for _line in seed_demo():
+        pass
+    db.session.commit()
+    return get_by_name(KDVZ_NAME)
+
+
+def _login(page, email: str, password: str) -> None:
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_action_buttons_are_not_squeezed_to_icon_width(page, demo):
+    """'Als gemeinsames Projekt anlegen' and 'Entfernen' carry a screen-reader suffix (kern-sr-only),
+    which KERN takes for an icon button of 48 px: the visible label must fit its button."""
+    kreuzau = get_by_ags("05358028")
+    officer = MembershipFactory(kommune=kreuzau).user
+    db.session.commit()
+
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    pages = {
+        f"/netzwerke/{demo.id}/themen": "Als gemeinsames Projekt anlegen",
+        f"/netzwerke/{demo.id}": "Entfernen",
+    }
+    for width in WIDTHS:
+        set_width(page, width)
+        for path, label in pages.items():
+            page.goto(path)
+            buttons = page.locator(".kern-btn", has_text=label)
+            assert buttons.count() > 0, path
+            # x-small buttons extend their hit area by a pseudo-element 8 px above and below (KERN):
+            # that is not clipped text, so their labels are measured across instead.
+            found = clipped(page, "main .kern-btn:not(.kern-btn--x-small)")
+            assert found == [], (path, width, found)
+            cut = _labels_cut_across(page)
+            assert cut == [], (path, width, cut)
+            _assert_label_inside(buttons.first, path, width)
+
+    page.context.clear_cookies()
+    _login(page, officer.email, PASSWORD)
+    for width in WIDTHS:
+        set_width(page, width)
+        page.goto("/projekte/vorschlaege")
+        buttons = page.locator(".kern-btn", has_text="Als gemeinsames Projekt anlegen")
+        assert buttons.count() > 0
+        found = clipped(page, "main .kern-btn")
+        assert found == [], (width, found)
+        _assert_label_inside(buttons.first, "/projekte/vorschlaege", width)
+
+
+def _labels_cut_across(page) -> list[str]:
+    """Visible button labels wider than their box or reaching beyond their button."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main .kern-btn > .kern-label')]
+          .filter(el => el.offsetParent !== null)
+          .filter(el => {
+            const b = el.parentElement.getBoundingClientRect(), r = el.getBoundingClientRect();
+            return el.scrollWidth > el.clientWidth + 1 || r.left < b.left - 0.5 || r.right > b.right + 0.5;
+          })
+          .map(el => el.innerText.trim().slice(0, 40))"""
+    )
+
+
+def _assert_label_inside(button, path: str, width: int) -> None:
+    outer = button.bounding_box()
+    label = button.locator(".kern-label").first.bounding_box()
+    assert outer["width"] > 60, (path, width, outer)
+    assert outer["x"] <= label["x"] and label["x"] + label["width"] <= outer["x"] + outer["width"] + 0.5, (
+        path,
+        width,
+    )
