@@ -156,27 +156,25 @@ for _name in simple_fields():
 
 
 def _strength_choices() -> list[tuple[str, str]]:
-    """Translated at render time, not at import."""
-    return [_Choice(str(n), f"{n} – {STRENGTH_WORDS[n]}") for n in range(4)]
+    """Levels as words (the values stay 0–3); translated at render time, not at import."""
+    return [_Choice(str(n), str(STRENGTH_WORDS[n])) for n in range(4)]
 
 
 def _need_choices() -> list[tuple[str, str]]:
-    """Translated at render time, not at import."""
-    return [_Choice(str(n), f"{n} – {NEED_WORDS[n]}") for n in range(4)]
+    """Priorities as words (the values stay 0–3); translated at render time, not at import."""
+    return [_Choice(str(n), str(NEED_WORDS[n])) for n in range(4)]
 
 
 for _slug in TOPIC_SLUGS:
     setattr(
         ProfileEditorForm,
         strength_field_name(_slug),
-        SelectField(
-            _l("kann ich anderen beibringen"), choices=_strength_choices, default="0", validate_choice=False
-        ),
+        SelectField(_l("Stärke"), choices=_strength_choices, default="0", validate_choice=False),
     )
     setattr(
         ProfileEditorForm,
         need_field_name(_slug),
-        SelectField(_l("möchte ich lernen"), choices=_need_choices, default="0", validate_choice=False),
+        SelectField(_l("Bedarf"), choices=_need_choices, default="0", validate_choice=False),
     )
 
 

@@ -3,6 +3,7 @@ and the spreadsheet upload and export for coordinators."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from dataclasses import dataclass
@@ -441,6 +442,57 @@ def _topic_groups() -> list[tuple[str, list]]:
     return [(group, [t for t in TOPICS if t.group == group]) for group in TOPIC_GROUPS]
 
 
+@dataclass(frozen=True)
+class EditorGroup:
+    """One topic group of the editor: its topics, how many levels are set, whether it is folded open."""
+
+    name: str
+    topics: tuple
+    staerken: int
+    bedarfe: int
+    has_errors: bool
+    open: bool
+
+
+def _is_set(field) -> bool:
+    return (field.data or "").strip() not in ("", "0")
+
+
+def editor_groups(form: ProfileEditorForm) -> list[EditorGroup]:
+    """The editor's topic groups; folded open where a level is set or an error is shown (the first
+    group too when nothing is set yet, so the form shows its shape)."""
+    groups = []
+    for name, topics in _topic_groups():
+        fields = [(form[strength_field_name(t.slug)], form[need_field_name(t.slug)]) for t in topics]
+        staerken = sum(_is_set(s) for s, _b in fields)
+        bedarfe = sum(_is_set(b) for _s, b in fields)
+        errors = any(s.errors or b.errors for s, b in fields)
+        is_open = bool(staerken or bedarfe or errors)
+        groups.append(EditorGroup(name, tuple(topics), staerken, bedarfe, errors, is_open))
+    if groups and not any(g.open for g in groups):
+        groups[0] = dataclasses.replace(groups[0], open=True)
+    return groups
+
+
+def editor_summary(form: ProfileEditorForm, groups: list[EditorGroup]) -> str:
+    """What is filled in, in one line: "Ausgefüllt: 5 Stärken, 3 Bedarfe, 2 Handlungsfelder, 1 Projekt"."""
+    staerken = sum(g.staerken for g in groups)
+    bedarfe = sum(g.bedarfe for g in groups)
+    felder = len(form.handlungsfelder.data or [])
+    projekte = sum(
+        1
+        for entry in form.projekte.entries
+        if (entry.form.thema.data or "").strip() and not entry.form.entfernen.data
+    )
+    parts = [
+        ngettext("%(num)d Stärke", "%(num)d Stärken", staerken),
+        ngettext("%(num)d Bedarf", "%(num)d Bedarfe", bedarfe),
+        ngettext("%(num)d Handlungsfeld", "%(num)d Handlungsfelder", felder),
+        ngettext("%(num)d Projekt", "%(num)d Projekte", projekte),
+    ]
+    return _("Ausgefüllt: %(parts)s", parts=", ".join(parts))
+
+
 @bp.route("/<ags>/bearbeiten", methods=["GET", "POST"])
 @validates_own_text
 def bearbeiten(ags: str):
@@ -474,13 +526,16 @@ def bearbeiten(ags: str):
                 return redirect(url_for(".bearbeiten", ags=kommune.ags) + "#projekte")
             return redirect(url_for("kommunen.detail", ags=kommune.ags))
         status = 422
+    groups = editor_groups(form)
     return (
         render_template(
             "profile/bearbeiten.html",
             form=form,
             kommune=kommune,
             profile=profile,
-            groups=_topic_groups(),
+            groups=groups,
+            summary=editor_summary(form, groups),
+            voice=kommune.display_name,
             estimated=estimated,
             failed=getattr(form, "failed_fields", []),
             strength_name=strength_field_name,

@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
+from plattform.profile.services import apply_type_test
 from tests.a11y import assert_accessible
+from tests.browser.layout import clipped, overlaps, page_height, page_overflows, set_width
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -47,8 +49,10 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     expect(page.get_by_role("heading", level=1)).to_have_text("Profil bearbeiten: Kreuzau")
     assert page.locator(".km-estimated").count() > 0  # the estimate is marked until saved
     assert_accessible(page)
-    lotsen = page.get_by_role("group", name="Digitallotsen", exact=True)
-    lotsen.get_by_label("möchte ich lernen").select_option("3")
+    mitarbeitende = page.locator("details.km-topic-group", has_text="Mitarbeitende")
+    if mitarbeitende.get_attribute("open") is None:
+        mitarbeitende.locator("summary").click()
+    page.get_by_label("Digitallotsen: Kreuzau möchte lernen").select_option(label="hoch")
     page.get_by_label("Verwaltungshandeln").check()
     page.get_by_label("Reichweite in km").fill("dreißig")
     page.get_by_role("group", name="Projekt 1").get_by_label("Thema").select_option(label="Digitallotsen")
@@ -152,3 +156,79 @@ def test_coordinator_uploads_a_spreadsheet_sees_every_error_then_what_changed(pa
     )
     assert page.get_by_text("Neu angelegt (2)").is_visible()
     assert_accessible(page)
+
+
+# The editor before issue 14 (a fieldset per topic, 97 stacked fields) for the same Kreuzau with its
+# type-test estimate: 6,803 px high at 1280 px, 12,463 px at 390 px (and wider than the phone).
+HEIGHT_BEFORE = {1280: 6803, 390: 12463}
+
+# A select whose word does not fit its box is cut off ("kein Bed…"): compare the text, in the select's
+# own font, with the room inside the select: every option of a level select (any may be chosen), the
+# chosen option of the others.
+_SELECTS_TOO_NARROW_JS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('main select')].filter(el => el.offsetParent !== null
+      && !el.closest('details:not([open])')).filter(el => {
+    const style = getComputedStyle(el);
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const options = el.closest('.km-level') ? [...el.options] : [el.options[el.selectedIndex]];
+    const widest = Math.max(...options.map(o => ctx.measureText(o.text).width));
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return widest > room + 1;
+  }).map(el => el.id);
+}"""
+
+
+def _open_all_groups(page) -> None:
+    page.evaluate(
+        "() => document.querySelectorAll('details.km-topic-group').forEach(d => { d.open = true; })"
+    )
+
+
+def test_profile_editor_is_one_compact_row_per_topic_at_every_width(page, demo_region):
+    kreuzau = get_by_ags(KREUZAU)
+    user = MembershipFactory(kommune=kreuzau).user
+    apply_type_test(kreuzau, ["buergernaehe", "attraktivitaet", "effizienz"])
+    db.session.commit()
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(f"/profil/{KREUZAU}/bearbeiten")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Profil bearbeiten: Kreuzau")
+
+    # The Kommune speaks, levels are words, and what is filled is summed up.
+    summary = page.locator("#ausgefuellt")
+    expect(summary).to_have_text(
+        re.compile(r"^Ausgefüllt: \d+ Stärken?, \d+ Bedarfe?, 0 Handlungsfelder, 0 Projekte$")
+    )
+    assert "ich" not in page.locator("section[aria-labelledby=themen]").inner_text().split()
+    row = page.locator("tr.km-topic-row", has_text="OZG und EfA-Nachnutzung")
+    assert row.locator("select").nth(0).inner_text().split("\n")[:4] == [
+        "keine",
+        "Grundlagen",
+        "Erfahrung",
+        "Expertise",
+    ]
+    expect(page.get_by_label("OZG und EfA-Nachnutzung: Kreuzau kann anderen zeigen")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Stärke: Kreuzau kann anderen zeigen").first).to_be_visible()
+    # Groups with values are open, the others folded.
+    groups = page.locator("details.km-topic-group")
+    opened = [groups.nth(i).get_attribute("open") is not None for i in range(groups.count())]
+    assert any(opened) and not all(opened)
+    assert page.locator("details.km-topic-group:not([open])", has_text="noch nichts eingetragen").count() > 0
+
+    heights = {}
+    for width in (1280, 390, 320):
+        set_width(page, width)
+        heights[width] = page_height(page)
+        _open_all_groups(page)
+        assert not page_overflows(page), width
+        assert overlaps(page, "main legend, main summary, main tbody th", "main label") == [], width
+        assert overlaps(page, "main label", "main select, main input") == [], width
+        assert clipped(page, "main .kern-btn, main select, main input") == [], width
+        assert page.evaluate(_SELECTS_TOO_NARROW_JS) == [], width
+        page.reload()
+    assert_accessible(page)
+    print(f"Höhe des Profileditors: {heights} px (vorher {HEIGHT_BEFORE})")
+    assert heights[1280] < HEIGHT_BEFORE[1280] and heights[390] < HEIGHT_BEFORE[390], heights
