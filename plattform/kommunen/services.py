@@ -268,6 +268,25 @@ def matchable_filter():
     )
 
 
+def is_matchable(kommune: Kommune) -> bool:
+    """Whether the Kommune has a profile of its own and gets suggestions: every Gemeinde, and the Kreise,
+    Landkreise and Regionalverbände. The Kreis row of a kreisfreie Stadt or a Stadtkreis (08212 beside
+    08212000 Karlsruhe) is not: the city matches as its Gemeinde row (see city_row_of)."""
+    return kommune.ebene == "gemeinde" or kommune.kind in KREIS_KINDS_MATCHABLE
+
+
+def city_row_of(kommune: Kommune) -> Kommune | None:
+    """The Gemeinde row of a kreisfreie Stadt's Kreis row (08212 → 08212000), else None."""
+    if is_matchable(kommune):
+        return None
+    return db.session.scalars(
+        sa.select(Kommune)
+        .where(Kommune.ags.startswith(kommune.ags), Kommune.ebene == "gemeinde")
+        .order_by(Kommune.active.desc(), Kommune.ags)
+        .limit(1)
+    ).first()
+
+
 def search_kommunen(query: str = "", land: str | None = None, kreis: str | None = None):
     """Build the directory query: name, AGS prefix or PLZ; optional Land and Kreis filters."""
     stmt = sa.select(Kommune).where(Kommune.active.is_(True))

@@ -52,7 +52,7 @@ from plattform.core.text import validates_own_text
 from plattform.extensions import db
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
-from plattform.kommunen.services import KREIS_KINDS_MATCHABLE, get_by_ags
+from plattform.kommunen.services import city_row_of, get_by_ags, is_matchable
 from plattform.profile import bp
 from plattform.profile.formats import FORMATS, ProfileImportError, profiles_csv, write_template_xlsx
 from plattform.profile.forms import (
@@ -198,8 +198,37 @@ def _kommune_choices(user, ags_param: str | None) -> list[tuple[str, str]]:
         extra = get_by_ags(ags_param)
         if extra is not None and can_edit_profile(user, extra.id):
             kommunen.append(extra)
+    kommunen = [k for k in kommunen if is_matchable(k)]  # a Kreis row of a kreisfreie Stadt never matches
     kommunen.sort(key=lambda k: (k.ebene != "gemeinde", k.name))
     return [(k.ags, f"{k.name} ({_(k.kind_label)})") for k in kommunen]
+
+
+def not_matchable_message(kommune: Kommune) -> str:
+    """Why the Kreis row of a kreisfreie Stadt cannot be chosen, pointing to the city's own row."""
+    city = city_row_of(kommune)
+    if city is None:
+        return _(
+            "%(name)s (%(ags)s) ist die Kreisebene einer kreisfreien Stadt und bekommt keine Vorschläge.",
+            name=kommune.name,
+            ags=kommune.ags,
+        )
+    return _(
+        "%(name)s (%(ags)s) ist die Kreisebene der kreisfreien Stadt und bekommt keine Vorschläge. Typtest, "
+        "Profil und Mitgliedschaft gehören zur Stadt selbst: %(city)s (%(city_ags)s).",
+        name=kommune.name,
+        ags=kommune.ags,
+        city=city.name,
+        city_ags=city.ags,
+    )
+
+
+def _render_not_matchable(kommune: Kommune):
+    """The type test again, the choice refused with the message pointing to the city's own row."""
+    form = TypeTestForm(kommune_choices=_kommune_choices(current_user, None))
+    for name in GOAL_FIELDS:
+        form[name].data = request.form.get(name, "")
+    form.kommune.errors = [not_matchable_message(kommune)]
+    return _render_typtest(form, 422)
 
 
 def _set_goal_error(form: TypeTestForm, exc: TypeTestError) -> str | None:
@@ -240,17 +269,15 @@ def _render_typtest(form: TypeTestForm, status: int = 200):
 
 @bp.route("/typtest", methods=["GET", "POST"])
 def typtest():
-    """The type test: rank the three most important goals; save for a Kommune if allowed."""
+    """The type test: rank the three most important goals; save for a Kommune only when one is chosen
+    (never preselected), and replace a Kommune's existing type only after a confirmation."""
     ags_param = request.args.get("ags") or None
     choices = _kommune_choices(current_user, ags_param)
     form = TypeTestForm(kommune_choices=choices)
     if request.method == "GET":
+        # The Kommune the test was opened for lends its earlier goals; saving still needs a choice.
         allowed = {ags for ags, _label in choices}
-        if ags_param in allowed:
-            form.kommune.data = ags_param
-        elif len(choices) == 1:
-            form.kommune.data = choices[0][0]
-        existing = get_by_ags(form.kommune.data) if form.kommune.data else None
+        existing = get_by_ags(ags_param) if ags_param in allowed else None
         profile = get_profile(existing.id) if existing else None
         if profile is not None:
             for name, goal in zip(GOAL_FIELDS, profile.ziele or (), strict=False):
@@ -267,6 +294,21 @@ def typtest():
     kommune = get_by_ags(target)
     if kommune is None or not can_edit_profile(current_user, kommune.id):
         abort(403)
+    if not is_matchable(kommune):
+        return _render_not_matchable(kommune)
+    profile = get_profile(kommune.id)
+    replaces = profile is not None and profile.typ and tuple(profile.ziele or ()) != tuple(ranking)
+    if replaces and request.form.get("ersetzen") != "1":
+        return render_template(
+            "profile/typ_ersetzen.html",
+            form=form,
+            kommune=kommune,
+            ranking=list(ranking),
+            old_label=profile_type_label(profile),
+            old_goals=[GOAL_LABELS_DE.get(g, g) for g in profile.ziele or ()],
+            new_label=classify(ranking).label_de,
+            new_goals=[GOAL_LABELS_DE[g] for g in ranking],
+        )
     apply_type_test(kommune, list(ranking), user_id=current_user.id)
     db.session.commit()
     flash(_("Das Ergebnis des Typtests ist für %(name)s gespeichert.", name=kommune.name), "success")
@@ -549,14 +591,10 @@ def bearbeiten(ags: str):
 # --------------------------------------------------------------------------- Kommune page section
 
 
-def _is_matchable(kommune: Kommune) -> bool:
-    return kommune.ebene == "gemeinde" or kommune.kind in KREIS_KINDS_MATCHABLE
-
-
 def profile_section(kommune: Kommune) -> dict | None:
     """Context of the profile block on the Kommune page (hidden for Kreis rows of kreisfreie Städte)."""
     profile = get_profile(kommune.id)
-    if profile is None and not _is_matchable(kommune):
+    if profile is None and not is_matchable(kommune):
         return None
     can_edit = can_edit_profile(current_user, kommune.id)
     context = {"kommune": kommune, "profile": profile, "can_edit": can_edit}
@@ -686,7 +724,7 @@ def vorlage():
         ids = coordinated_kommune_ids(current_user) | acting_kommune_ids(current_user)
         if ids:
             kommunen = db.session.scalars(sa.select(Kommune).where(Kommune.id.in_(ids))).all()
-            rows = template_rows(k for k in kommunen if _is_matchable(k))
+            rows = template_rows(k for k in kommunen if is_matchable(k))
     buffer = io.BytesIO()
     write_template_xlsx(buffer, rows)
     response = download(buffer.getvalue(), "kommunalmatch-profilvorlage.xlsx", XLSX_MIMETYPE)

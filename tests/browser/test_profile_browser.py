@@ -38,7 +38,8 @@ def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, t
     page.get_by_label("Drittwichtigstes Ziel").select_option(
         label="Effizienz und Effektivität der Verwaltung erhöhen"
     )
-    assert page.get_by_label("Ergebnis speichern für").input_value() == KREUZAU
+    assert page.get_by_label("Ergebnis speichern für").input_value() == ""  # never preselected
+    page.get_by_label("Ergebnis speichern für").select_option(KREUZAU)
     page.get_by_role("button", name="Ergebnis anzeigen").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Die Serviceorientierten")
@@ -232,3 +233,32 @@ def test_profile_editor_is_one_compact_row_per_topic_at_every_width(page, demo_r
     assert_accessible(page)
     print(f"Höhe des Profileditors: {heights} px (vorher {HEIGHT_BEFORE})")
     assert heights[1280] < HEIGHT_BEFORE[1280] and heights[390] < HEIGHT_BEFORE[390], heights
+
+
+def test_type_test_asks_before_replacing_the_kommunes_type(page, demo_region):
+    kreuzau = get_by_ags(KREUZAU)
+    user = MembershipFactory(kommune=kreuzau).user
+    apply_type_test(kreuzau, ["effizienz", "leistungsangebot"])
+    db.session.commit()
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(f"/profil/typtest?ags={KREUZAU}")
+    assert page.get_by_label("Ergebnis speichern für").input_value() == ""
+    page.get_by_label("Wichtigstes Ziel", exact=True).select_option("buergernaehe")
+    page.get_by_label("Zweitwichtigstes Ziel").select_option("attraktivitaet")
+    page.get_by_label("Drittwichtigstes Ziel").select_option("")
+    page.get_by_label("Ergebnis speichern für").select_option(KREUZAU)
+    page.get_by_role("button", name="Ergebnis anzeigen").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Typ ersetzen?")
+    expect(page.locator("main")).to_contain_text("Die Optimierer")
+    expect(page.locator("main")).to_contain_text("Die Serviceorientierten")
+    assert_accessible(page)
+    page.get_by_role("button", name="Typ ersetzen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Die Serviceorientierten")
+    db.session.expire_all()
+    from plattform.profile.services import get_profile
+
+    assert get_profile(kreuzau.id).typ == "serviceorientierte"

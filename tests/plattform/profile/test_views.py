@@ -151,7 +151,7 @@ def test_anonymous_type_test_saves_nothing_and_offers_no_kommune(client, demo_re
 def test_member_saves_type_test_for_own_kommune_with_cold_start(client, demo_region, login):
     login(member_of(KREUZAU))
     form = client.get("/profil/typtest")
-    assert selected(form.text, "kommune") == [KREUZAU]  # the only Kommune is preselected
+    assert selected(form.text, "kommune") == []  # never preselected: saving needs an explicit choice
     response = client.post(
         "/profil/typtest",
         data={
