@@ -35,7 +35,9 @@ def test_flask_help_lists_each_group_with_a_german_line(app):
         assert german(listed[group]), listed[group]
 
 
-@pytest.mark.parametrize("group", ["accounts", "demo", "digest", "kommunen", "matching", "profile", "projekte"])
+@pytest.mark.parametrize(
+    "group", ["accounts", "demo", "digest", "kommunen", "matching", "profile", "projekte"]
+)
 def test_each_subcommand_of_a_domain_has_german_help(app, group):
     result = app.test_cli_runner().invoke(args=[group, "--help"])
     assert result.exit_code == 0, result.output

@@ -176,7 +176,11 @@ def test_a_step_keeps_its_output_in_the_log_and_shows_it_on_failure(tmp_path):
 def test_make_run_prints_a_progress_line_per_step_and_no_banner_of_its_own():
     """`make -n run` shows the recipe: steps "[n/8] …" and scripts/run.py, no echo of the banner."""
     recipe = subprocess.run(
-        ["make", "-n", "-B", "run"], cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PORT": "5101"}
+        ["make", "-n", "-B", "run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PORT": "5101"},
     ).stdout
     for step in ("[1/8]", "[2/8]", "[3/8]", "[4/8]", "[6/8]", "[7/8]", "[8/8]"):
         assert step in recipe
