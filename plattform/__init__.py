@@ -123,9 +123,12 @@ def _tune_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register every domain's blueprint (which carries its CLI group)."""
+    from plattform.cli import describe_commands
+
     for name in DOMAINS:
         module = importlib.import_module(f"plattform.{name}")
         app.register_blueprint(module.bp)
+    describe_commands(app)  # the groups' German help lines
 
 
 def register_celery(app: Flask) -> None:

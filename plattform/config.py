@@ -94,7 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Standard-`SECRET_KEY` in Produktion erlauben (nur Tests)",
     ),
-    Setting("BASE_URL", str, "http://127.0.0.1:5000", "Adresse der Plattform für Links in E-Mails"),
+    Setting(
+        "BASE_URL",
+        str,
+        "http://127.0.0.1:5000",
+        "Adresse der Plattform für Links in E-Mails; ungesetzt: `http://127.0.0.1:` und `PORT`, "
+        "falls gesetzt",
+    ),
     Setting(
         "TRUSTED_PROXIES",
         int,
@@ -382,11 +388,24 @@ def check_oidc_providers(providers, env_name: str) -> None:
             raise ConfigError(f"{where}SCOPES muss „openid“ enthalten.")
 
 
+def _base_url(configured: str) -> str:
+    """BASE_URL as set; unset, it follows PORT (`PORT=5101 make run` mails links to port 5101)."""
+    if os.environ.get("BASE_URL") is not None:
+        return configured
+    port = (os.environ.get("PORT") or "").strip()
+    if not port:
+        return configured
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"PORT={port!r} ist keine Portnummer. (PORT must be a port number.)")
+    return f"http://127.0.0.1:{int(port)}"
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the config mapping from the environment, then apply explicit overrides (tests)."""
     instance = Path(os.environ.get("KOMMUNALMATCH_INSTANCE", PROJECT_ROOT / "instance")).resolve()
     values = {s.name: _read(s, instance) for s in SETTINGS}
     values["INSTANCE_DIR"] = str(instance)
+    values["BASE_URL"] = _base_url(values["BASE_URL"])
     database_url = values["SQLALCHEMY_DATABASE_URI"]
     if database_url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would pick psycopg2.

@@ -8,9 +8,11 @@ from plattform.core.text import one_line
 from plattform.extensions import db
 
 
-@bp.cli.command("create-admin")
+@bp.cli.command(
+    "create-admin", help="Administrationskonto anlegen. Bestätigt, für EMAIL; fragt nach dem Passwort."
+)
 @click.argument("email")
-@click.option("--name", default="Administration")
+@click.option("--name", default="Administration", show_default=True, help="Angezeigter Name des Kontos.")
 @click.password_option(prompt="Passwort", confirmation_prompt="Passwort wiederholen")
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a confirmed administrator account."""

@@ -18,7 +18,10 @@ def _week_option(_ctx, _param, value: str | None) -> str | None:
         raise click.BadParameter(str(exc)) from exc
 
 
-@bp.cli.command("send")
+@bp.cli.command(
+    "send",
+    help="Wochen-E-Mail jetzt versenden. Aus diesem Prozess; der Beat-Auftrag tut dasselbe über die Worker.",
+)
 @click.option(
     "--dry-run", is_flag=True, help="Nur anzeigen, wer was bekäme; nichts senden, nichts speichern."
 )

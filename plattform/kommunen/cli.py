@@ -13,7 +13,11 @@ from plattform.kommunen.services import import_gv_file
 log = logging.getLogger(__name__)
 
 
-@bp.cli.command("import-gv")
+@bp.cli.command(
+    "import-gv",
+    help="Gemeindeverzeichnis importieren. Ein Auszug aus Destatis GV-ISys (CSV oder XLSX), ganz oder "
+    "gar nicht.",
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_gv_command(path: str) -> None:
     """Import a Destatis GV-ISys extract (CSV or XLSX); all-or-nothing."""

@@ -16,7 +16,11 @@ from plattform.profile.services import export_profile_file
 log = logging.getLogger(__name__)
 
 
-@bp.cli.command("import")
+@bp.cli.command(
+    "import",
+    help="Profile importieren. Aus JSON, JSON Lines, CSV oder XLSX; ganz oder gar nicht, jeder Fehler wird "
+    "aufgelistet.",
+)
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_command(path: str) -> None:
     """Import profiles from JSON, JSON Lines, CSV or XLSX; all-or-nothing, every error listed."""
@@ -37,7 +41,9 @@ def import_command(path: str) -> None:
     )
 
 
-@bp.cli.command("export")
+@bp.cli.command(
+    "export", help="Alle Profile exportieren. Das Format folgt der Endung (.json, .jsonl, .csv, .xlsx)."
+)
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def export_command(path: str) -> None:
     """Export all profiles; the format follows the extension (.json, .jsonl, .csv, .xlsx)."""

@@ -11,7 +11,10 @@ from plattform.projekte import bp
 from plattform.projekte.proposals import compute_proposals, recompute
 
 
-@bp.cli.command("suggest")
+@bp.cli.command(
+    "suggest",
+    help="Projektvorschläge berechnen und ausgeben. Aus den aktuellen Profilen; nichts wird gespeichert.",
+)
 @click.option("--thema", help="Nur dieses Thema (Slug, z. B. hundesteuer-digital).")
 @click.option("--json", "as_json", is_flag=True, help="Ein JSON-Dokument auf stdout, sonst nichts.")
 def suggest_command(thema: str | None, as_json: bool) -> None:
@@ -38,7 +41,11 @@ def suggest_command(thema: str | None, as_json: bool) -> None:
         click.echo(f"  {p.explanation_de}")
 
 
-@bp.cli.command("recompute")
+@bp.cli.command(
+    "recompute",
+    help="Projektvorschläge neu berechnen und speichern. Mit den Doppelarbeits-Befunden, wie der "
+    "nächtliche Auftrag.",
+)
 def recompute_command() -> None:
     """Recompute and store the proposals and duplication reports now (what the nightly task does)."""
     stats = recompute()

@@ -12,7 +12,11 @@ from plattform.core.demo import demo_step
 from plattform.vorschlaege import bp, services
 
 
-@bp.cli.command("recompute")
+@bp.cli.command(
+    "recompute",
+    help="Alle Partnervorschläge neu berechnen. Als Auftrag an den Worker (gibt dessen Kennung aus) oder "
+    "mit --sync hier im Vordergrund.",
+)
 @click.option("--sync", is_flag=True, help="Im Vordergrund rechnen statt den Auftrag an den Worker zu geben.")
 def recompute_command(sync: bool) -> None:
     """Recompute all suggestions: enqueue the Celery task (prints its id), or with --sync run it here."""
@@ -33,7 +37,7 @@ def recompute_command(sync: bool) -> None:
 LANGUAGES = ("de", "en")
 
 
-@bp.cli.command("show")
+@bp.cli.command("show", help="Partnervorschläge von Kommunen zeigen. Die aktuellen, mit ihren Erklärungen.")
 @click.argument("ags_list", metavar="AGS…", nargs=-1)
 @click.option("--all", "show_all", is_flag=True, help="Alle Kommunen mit Vorschlägen im aktuellen Lauf.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Höchstens so viele Vorschläge.")
@@ -86,7 +90,7 @@ def _print_document(doc: dict) -> None:
         click.echo(f"     {s['explanation']}")
 
 
-@bp.cli.command("status")
+@bp.cli.command("status", help="Gespeicherte Läufe auflisten. Der aktuelle ist mit * markiert.")
 def status_command() -> None:
     """List the stored runs and which one is current."""
     from plattform.extensions import db

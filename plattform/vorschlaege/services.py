@@ -611,7 +611,9 @@ def swap_run(run_id: int, ctx: MatchContext, result: MatchResult, written: int, 
             caught_up = changed
         elif changed:
             log.info(
-                "%d Profile während des Laufs geändert; der nächste volle Lauf übernimmt sie.", len(changed)
+                "%d Profile wurden kurz vor oder während der Berechnung gespeichert; "
+                "die nächste vollständige Berechnung bezieht sie ein.",
+                len(changed),
             )
     return RunSummary(
         run_id=run_id,
