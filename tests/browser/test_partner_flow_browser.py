@@ -247,3 +247,33 @@ def test_dashboard_and_search_fit_a_phone_screen(contexts, partners):
     for path in ("/vorschlaege/", "/suche/", "/kontakte/", f"/kontakte/anfrage/neu/{ALDENHOVEN}"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+
+
+def test_after_a_profile_edit_the_dashboard_says_it_is_being_recomputed(contexts, partners, app, monkeypatch):
+    """With the worker stopped, the dashboard says "wird neu berechnet" and shows no reason that
+    names the removed need; once the worker has answered, the reasons are back."""
+    from plattform.vorschlaege.services import recompute_kommunen
+
+    monkeypatch.setattr(app.extensions["celery"].conf, "task_always_eager", False)
+    save_profile(
+        partners.a,
+        ProfileData(ags=KREUZAU, staerken={"e-akte": 3, "e-rechnung": 2}, bedarfe={"online-beteiligung": 2}),
+    )
+    db.session.commit()
+    page = contexts()
+    _login(page, partners.officer_a)
+    page.goto("/vorschlaege/")
+    expect(page.locator(".km-stand")).to_contain_text("wird neu berechnet")
+    expect(page.locator(".km-pending")).to_be_visible()
+    card = page.locator("li.km-suggestion", has=page.get_by_role("heading", name="Aldenhoven"))
+    expect(card).not_to_contain_text("Digitallotsen")
+    expect(card.locator(".km-stale")).to_be_visible()
+    assert_accessible(page)
+
+    recompute_kommunen([partners.a.id])  # the worker answers
+    page.reload()
+    expect(page.locator(".km-stand")).not_to_contain_text("wird neu berechnet")
+    expect(page.locator(".km-pending")).to_have_count(0)
+    card = page.locator("li.km-suggestion", has=page.get_by_role("heading", name="Aldenhoven"))
+    expect(card.locator(".km-reason")).to_contain_text("im Thema „Online-Beteiligung")
+    assert_accessible(page)
