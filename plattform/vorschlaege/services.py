@@ -1215,11 +1215,18 @@ def _side(kommune: Kommune) -> dict:
     }
 
 
+def _current_for(kommune_id: int, partner_id: int) -> bool:
+    """Whether the stored explanation of partner in kommune's list postdates both profiles' edits."""
+    fresh = list_freshness(kommune_id, [partner_id])
+    return not fresh.pending and partner_id not in fresh.stale_partners
+
+
 def pair_facts(me: Kommune, other: Kommune) -> Facts:
     """Why `other` fits `me`, from `me`'s side (the request page shows it to the recipient).
 
     Me's own stored suggestion of the other in the current run if there is one; else the other's
-    suggestion of me, seen from my side; else computed from both profiles now."""
+    suggestion of me, seen from my side; else (or when the stored one predates a profile edit)
+    computed from both profiles now."""
     run_id = current_run_id()
     if run_id is not None:
         rows = {
@@ -1234,9 +1241,10 @@ def pair_facts(me: Kommune, other: Kommune) -> Facts:
                 )
             )
         }
-        if (me.id, other.id) in rows:
+        # stored facts older than either profile's last edit are not used: computed anew below
+        if (me.id, other.id) in rows and _current_for(me.id, other.id):
             return rows[(me.id, other.id)].fact_sheet
-        if (other.id, me.id) in rows:
+        if (other.id, me.id) in rows and _current_for(other.id, me.id):
             return rows[(other.id, me.id)].fact_sheet.seen_from_partner()
     distance = None
     if None not in (me.lat, me.lon, other.lat, other.lon):

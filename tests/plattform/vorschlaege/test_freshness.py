@@ -96,3 +96,20 @@ def test_the_digest_preview_says_stand_and_pending(client, login, world, worker_
     save_profile(world.a, _kreuzau({"open-data": 2}))
     db.session.commit()
     assert "wird neu berechnet" in client.get("/digest/vorschau").text
+
+
+def test_the_kommune_page_and_the_request_page_do_not_show_a_stale_reason(
+    client, login, world, worker_stopped
+):
+    from plattform.kontakte.services import send_request
+
+    save_profile(world.a, _kreuzau({"open-data": 2}))
+    req = send_request(world.officer_a, world.a.id, world.b.id, "Hallo")
+    db.session.commit()
+    login(world.officer_a)
+    page = client.get(f"/kommunen/{ALDENHOVEN}").text
+    assert "Für Kreuzau (Platz 1):" in page and NOT_CURRENT in page and OLD_REASON not in page
+    # the request page computes the pair anew from both profiles instead of the old stored facts
+    section = client.get(f"/kontakte/anfrage/{req.id}").text.split('id="warum-passt"')[1]
+    assert OLD_REASON not in section
+    assert "Kreuzau kann von Aldenhoven im Thema „Open Data“ lernen" in section
