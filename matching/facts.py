@@ -46,6 +46,12 @@ class Words:
 
     similar_size_max_ratio: float = 2.0  # "ähnlich groß": the larger population at most twice the smaller
     neighbour_max_km: float = 1.0  # below this the distance is said as "direkt benachbart"
+    # The card's fit word (fit_level): "sehr gut" needs topics entered on both sides and a context
+    # factor of at least this (distance within both reaches, sizes not far apart); "gut" one side's topics.
+    strong_min_context: float = 0.5
+    # "Lage und Umfeld sprechen dafür" from this context factor up; below weak_context "schwächen ab".
+    good_context: float = 1.0
+    weak_context: float = 0.5
 
 
 WORDS = Words()
@@ -82,6 +88,26 @@ class Facts:
         """Both types known and different: the study's "D-Team" complement."""
         return bool(self.own_type and self.partner_type and self.own_type != self.partner_type)
 
+    def seen_from_partner(self) -> Facts:
+        """The same pair's facts from the partner's side: who teaches whom and the size swapped.
+
+        The score's parts and the estimate flag belong to one direction and are left out (the
+        partner's own stored suggestion, where there is one, is the better source)."""
+        swapped_size = {"larger": "smaller", "smaller": "larger"}.get(self.size or "", self.size)
+        return Facts(
+            teaches_me=self.learns_from_me,
+            learns_from_me=self.teaches_me,
+            distance_km=self.distance_km,
+            distance_approx=self.distance_approx,
+            size=swapped_size,
+            same_kreis=self.same_kreis,
+            shared_networks=self.shared_networks,
+            own_type=self.partner_type,
+            partner_type=self.own_type,
+            partner_estimated=any(t.estimated for t in self.learns_from_me),
+            unknown=self.unknown,
+        )
+
     def as_json(self) -> dict:
         """The API's and the CLI's `facts` object."""
         return {
@@ -97,6 +123,26 @@ class Facts:
             "partner_estimated": self.partner_estimated,
             "score_parts": dict(self.parts),
         }
+
+
+FIT_LEVELS = ("stark", "gut", "moeglich")
+
+
+def fit_level(facts: Facts, words: Words = WORDS) -> str:
+    """The card's one word for how well a pair fits, by WORDS (docs/matching.md):
+
+    "stark": each side can teach the other a topic it entered itself (not only estimated), and the
+    context factor (distance within both reaches, size) is at least WORDS.strong_min_context;
+    "gut": at least one side can teach the other something; "moeglich": suggested by place alone.
+    """
+    entered_in = any(not t.estimated for t in facts.teaches_me)
+    entered_out = any(not t.estimated for t in facts.learns_from_me)
+    context = facts.parts.get("context", 1.0) if facts.parts else 1.0
+    if entered_in and entered_out and context >= words.strong_min_context:
+        return "stark"
+    if facts.teaches_me or facts.learns_from_me:
+        return "gut"
+    return "moeglich"
 
 
 def _topic_json(t: TopicFact) -> dict:
@@ -252,6 +298,41 @@ def size_relation(pop_me: float, pop_partner: float, words: Words = WORDS) -> st
     if ratio < 1 / words.similar_size_max_ratio:
         return "smaller"
     return "similar"
+
+
+def _pair_topics(need: dict[str, int], strength: dict[str, int], estimated: bool) -> tuple[TopicFact, ...]:
+    """The (up to) MAX_TOPICS topics the teacher's strengths meet the learner's needs in, best first,
+    ties in vocabulary order (as pair_codes chooses them)."""
+    order = {slug: r for r, slug in enumerate(TOPIC_SLUGS)}
+    gains = [
+        (-(need[t] * strength[t]), order[t], t)
+        for t in need
+        if t in order and need[t] > 0 and strength.get(t, 0) > 0
+    ]
+    return tuple(TopicFact(t, int(strength[t]), estimated) for _g, _o, t in sorted(gains)[:MAX_TOPICS])
+
+
+def facts_for_pair(
+    me: dict,
+    partner: dict,
+    distance_km: float | None,
+    distance_approx: bool = False,
+    same_kreis: bool = False,
+) -> Facts:
+    """The facts of a pair no stored run holds (e.g. a contact request from outside the lists),
+    from `me`'s side. Each side is a dict with "strength" and "need" (topic → 1–3), "estimated",
+    "population" and "type"; the score's parts are not computed here."""
+    return Facts(
+        teaches_me=_pair_topics(me["need"], partner["strength"], bool(partner.get("estimated"))),
+        learns_from_me=_pair_topics(partner["need"], me["strength"], bool(me.get("estimated"))),
+        distance_km=None if distance_km is None or not math.isfinite(distance_km) else round(distance_km, 1),
+        distance_approx=distance_approx,
+        size=size_relation(me.get("population") or 0, partner.get("population") or 0),
+        same_kreis=same_kreis,
+        own_type=me.get("type") if me.get("type") in TYPES else None,
+        partner_type=partner.get("type") if partner.get("type") in TYPES else None,
+        partner_estimated=bool(partner.get("estimated")),
+    )
 
 
 def _text(values) -> np.ndarray:

@@ -129,10 +129,14 @@ def abmelden(token: str):
 @login_required
 def vorschau():
     """The user's own next digest, as it would be sent now (nothing is recorded)."""
+    from plattform.vorschlaege.digest import SUGGESTIONS, suggestions_freshness
+
     digest = build_digest(current_user)
     return render_template(
         "digest/vorschau.html",
         digest=digest,
+        suggestions_section=SUGGESTIONS,
+        suggestions_stand=suggestions_freshness(current_user),
         subscription=get_subscription(current_user.id),
         since_local=digest.since.astimezone(BERLIN),
     )

@@ -18,9 +18,9 @@ from plattform.kontakte.models import ContactRequest
 CONTACTS = "kontaktanfragen"
 
 
-def kommune_path(kommune) -> str:
-    """The platform path of a Kommune's page."""
-    return f"/kommunen/{kommune.ags}"
+def request_path(request: ContactRequest) -> str:
+    """The platform path of a request's page: where it is answered (or its answer read)."""
+    return f"/kontakte/anfrage/{request.id}"
 
 
 def contact_requests_section(user: User, since: datetime, until: datetime) -> DigestSection | None:
@@ -71,8 +71,8 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         items.append(
             DigestItem(
                 text_de=text,
-                url_path=kommune_path(request.from_kommune),
-                link_de=_("Profil von %(name)s ansehen", name=request.from_kommune.short_name),
+                url_path=request_path(request),
+                link_de=_("Anfrage von %(name)s beantworten", name=request.from_kommune.short_name),
                 key=key,
                 new=is_new,
             )
@@ -94,8 +94,8 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         items.append(
             DigestItem(
                 text_de=text,
-                url_path=kommune_path(request.to_kommune),
-                link_de=_("Profil von %(name)s ansehen", name=request.to_kommune.short_name),
+                url_path=request_path(request),
+                link_de=_("Antwort von %(name)s ansehen", name=request.to_kommune.short_name),
             )
         )
     if not items:

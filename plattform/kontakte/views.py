@@ -142,7 +142,28 @@ def detail(request_id: int):
     incoming = req.to_kommune_id in acting
     other = req.from_kommune if incoming else req.to_kommune
     contacts = contact_people(other.id) if may_see_contacts(current_user, other.id) else None
-    return render_template("kontakte/detail.html", req=req, incoming=incoming, other=other, contacts=contacts)
+    return render_template(
+        "kontakte/detail.html",
+        req=req,
+        incoming=incoming,
+        other=other,
+        contacts=contacts,
+        fit=_why_the_pair_fits(other, req.to_kommune if incoming else req.from_kommune),
+    )
+
+
+def _why_the_pair_fits(other: Kommune, me: Kommune) -> dict:
+    """Why the two fit, from the reader's side (the recipient decides knowing what it would gain)."""
+    from plattform.vorschlaege.explain import details, fit, reason
+    from plattform.vorschlaege.services import pair_facts
+
+    facts = pair_facts(me, other)
+    return {
+        "me": me,
+        "fit": fit(facts),
+        "reason": reason(facts, me.display_name, other.display_name),
+        "details": details(facts, me.display_name, other.display_name, (me.population, other.population)),
+    }
 
 
 def _answer(request_id: int, accept: bool):

@@ -79,4 +79,16 @@ def suggestions_section(user: User, since: datetime, until: datetime) -> DigestS
     )
 
 
+def suggestions_freshness(user: User):
+    """The "Stand" of the suggestion lists behind the user's digest: the oldest of its Kommunen's
+    lists, pending if any of them still waits for a recompute after a profile edit (None: no run)."""
+    from plattform.vorschlaege.services import list_freshness
+
+    states = [list_freshness(k) for k in sorted(acting_kommune_ids(user))]
+    states = [f for f in states if f.at is not None]
+    if not states:
+        return None
+    return min(f.at for f in states), any(f.pending for f in states)
+
+
 register_digest_section(SUGGESTIONS, 10, suggestions_section)

@@ -16,7 +16,7 @@ from babel.numbers import parse_pattern
 from flask import g, has_request_context
 from flask_babel import get_locale
 
-from matching.facts import WORDS, Facts, TopicFact
+from matching.facts import WORDS, Facts, TopicFact, fit_level
 from matching.vocabulary import topic_label, type_label
 from plattform.i18n import request_translations
 
@@ -91,23 +91,31 @@ def _log_unknown(facts: Facts) -> None:
             log.warning("Unbekannter Fakt-Code in einem Vorschlag: %r (neutral dargestellt)", token)
 
 
+def _topic_phrase(_: _Words, topics: list[TopicFact]) -> str:
+    """ "im Thema „A“" / "in den Themen „A“ und „B“": the quoted names need no declension."""
+    ngettext = _.plural  # the name babel extracts plural forms by
+    return ngettext("im Thema %(topics)s", "in den Themen %(topics)s", len(topics), topics=_.topics(topics))
+
+
 def _teach_clauses(_: _Words, facts: Facts, me: str, partner: str) -> list[str]:
+    """Who can learn what from whom; "von" names the teacher, so no reader can swap the two."""
     clauses = []
     entered, estimated = _split(facts.teaches_me)
     if entered:
         clauses.append(
             _(
-                "%(partner)s kann %(me)s bei %(topics)s unterstützen",
+                "%(me)s kann von %(partner)s %(topics)s lernen",
                 partner=partner,
                 me=me,
-                topics=_.topics(entered),
+                topics=_topic_phrase(_, entered),
             )
         )
     if estimated:
         clauses.append(
             _(
-                "%(partner)s ist laut Typtest vermutlich stark bei %(topics)s",
+                "%(partner)s ist laut Typtest vermutlich stark bei %(topics)s, was %(me)s lernen möchte",
                 partner=partner,
+                me=me,
                 topics=_.topics(estimated),
             )
         )
@@ -116,23 +124,23 @@ def _teach_clauses(_: _Words, facts: Facts, me: str, partner: str) -> list[str]:
     if entered:
         if lead:
             text = _(
-                "im Gegenzug kann %(me)s %(partner)s bei %(topics)s unterstützen",
+                "im Gegenzug kann %(partner)s von %(me)s %(topics)s lernen",
                 me=me,
                 partner=partner,
-                topics=_.topics(entered),
+                topics=_topic_phrase(_, entered),
             )
         else:
             text = _(
-                "%(me)s kann %(partner)s bei %(topics)s unterstützen",
+                "%(partner)s kann von %(me)s %(topics)s lernen",
                 me=me,
                 partner=partner,
-                topics=_.topics(entered),
+                topics=_topic_phrase(_, entered),
             )
         clauses.append(text)
     if estimated:
         clauses.append(
             _(
-                "%(me)s ist laut Typtest vermutlich stark bei %(topics)s, die %(partner)s lernen will",
+                "%(me)s ist laut Typtest vermutlich stark bei %(topics)s, was %(partner)s lernen möchte",
                 me=me,
                 partner=partner,
                 topics=_.topics(estimated),
@@ -202,34 +210,97 @@ def sentence(facts: Facts, me: str, partner: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _topic_levels(_: _Words, topics: tuple[TopicFact, ...]) -> str:
+def reason(facts: Facts, me: str, partner: str) -> str:
+    """The card's one reason: who can learn what from whom, and how far apart (the rest: details)."""
+    _ = words()
+    _log_unknown(facts)
+    text = "; ".join([*_teach_clauses(_, facts, me, partner), _distance(_, facts)])
+    return text[:1].upper() + text[1:] + "."
+
+
+def fit(facts: Facts) -> tuple[str, str]:
+    """(level, word) of matching.facts.fit_level: the card says how strong the match is in words."""
+    _ = words()
+    level = fit_level(facts)
+    labels = {
+        "stark": _("Passt sehr gut"),
+        "gut": _("Passt gut"),
+        "moeglich": _("Passt vielleicht"),
+    }
+    return level, labels[level]
+
+
+def _fit_text(_: _Words, facts: Facts, me: str, partner: str) -> str:
+    """The "Passung" row in words: the fit level, what it rests on, and what lowered it."""
+    level = fit_level(facts)
+    text = {
+        "stark": _("Passt sehr gut: beide können voneinander lernen, und die Lage passt."),
+        "gut": _("Passt gut: mindestens eine Seite kann von der anderen lernen."),
+        "moeglich": _("Passt vielleicht: vorgeschlagen nach Lage und Umfeld, ohne passende Themen."),
+    }[level]
+    parts = facts.parts
+    context = parts.get("context") if parts else None
+    if context is not None:
+        if context >= WORDS.good_context:
+            text += " " + _("Nähe, Größe und gemeinsames Umfeld sprechen zusätzlich dafür.")
+        elif context < WORDS.weak_context:
+            text += " " + _(
+                "Die Entfernung oder der Größenunterschied schwächen den Vorschlag ab "
+                "(weiter, als %(me)s und %(partner)s gewöhnlich fahren, oder sehr verschieden groß).",
+                me=me,
+                partner=partner,
+            )
+    if parts and parts.get("ignored", 1.0) < 1.0:
+        text += " " + _("Schon mehrmals gezeigt, ohne dass jemand reagiert hat: steht deshalb weiter unten.")
+    return text
+
+
+def _level_word(_: _Words, level: int) -> str:
+    return {1: _("Grundlagen"), 2: _("Erfahrung"), 3: _("Expertise")}.get(level, "")
+
+
+def _topic_levels(_: _Words, topics: tuple[TopicFact, ...], teacher: str) -> str:
+    """„A“ (Aldenhoven: Expertise), „B“ (Aldenhoven: vermutlich Erfahrung, laut Typtest geschätzt)."""
     items = []
     for t in topics:
-        label = topic_label(t.slug, _.language)
+        label = _.topics([t])
         if t.estimated:
             items.append(
-                _("„%(topic)s“ (Stufe %(level)d, laut Typtest geschätzt)", topic=label, level=t.level)
+                _(
+                    "%(topic)s (%(teacher)s: vermutlich %(level)s, laut Typtest geschätzt)",
+                    topic=label,
+                    teacher=teacher,
+                    level=_level_word(_, t.level),
+                )
             )
         else:
-            items.append(_("„%(topic)s“ (Stufe %(level)d)", topic=label, level=t.level))
+            items.append(
+                _(
+                    "%(topic)s (%(teacher)s: %(level)s)",
+                    topic=label,
+                    teacher=teacher,
+                    level=_level_word(_, t.level),
+                )
+            )
     return _.join(items)
 
 
 def details(facts: Facts, me: str, partner: str, populations: tuple[int | None, int | None] = (None, None)):
-    """'Warum dieser Vorschlag?': (term, description) rows, each one fact in plain words."""
+    """ "Alle Gründe": (term, description) rows, each one fact in plain words; the terms say with
+    "von" who learns from whom."""
     _ = words()
     _log_unknown(facts)
     rows = []
     if facts.teaches_me:
-        text = _topic_levels(_, facts.teaches_me)
+        text = _topic_levels(_, facts.teaches_me, partner)
     else:
         text = _("%(partner)s ist in keinem Bedarf von %(me)s stark.", partner=partner, me=me)
-    rows.append((_("Das kann %(partner)s %(me)s zeigen", partner=partner, me=me), text))
+    rows.append((_("%(me)s lernt von %(partner)s", partner=partner, me=me), text))
     if facts.learns_from_me:
-        text = _topic_levels(_, facts.learns_from_me)
+        text = _topic_levels(_, facts.learns_from_me, me)
     else:
         text = _("%(me)s ist in keinem Bedarf von %(partner)s stark.", me=me, partner=partner)
-    rows.append((_("Das kann %(me)s %(partner)s zeigen", me=me, partner=partner), text))
+    rows.append((_("%(partner)s lernt von %(me)s", me=me, partner=partner), text))
     rows.append((_("Entfernung"), _distance(_, facts)))
     size = _size(_, facts, partner)
     if size:
@@ -247,19 +318,7 @@ def details(facts: Facts, me: str, partner: str, populations: tuple[int | None, 
                 _("Das Profil von %(partner)s ist nur aus dem Typtest geschätzt.", partner=partner),
             )
         )
-    parts = facts.parts
-    if parts:
-        rows.append(
-            (
-                _("Passung"),
-                _(
-                    "Punktwert %(score)s: Ergänzung %(comp)s, Lage und Umfeld ×%(ctx)s",
-                    score=_.number(parts["comp"] * parts["context"] * parts["ignored"], 3),
-                    comp=_.number(parts["comp"], 2),
-                    ctx=_.number(parts["context"], 2),
-                ),
-            )
-        )
+    rows.append((_("Passung"), _fit_text(_, facts, me, partner)))
     if facts.unknown:
         rows.append(
             (_("Weitere Gründe"), _("Diese Version kann nicht alle Gründe des Vorschlags darstellen."))

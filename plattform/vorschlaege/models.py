@@ -123,3 +123,18 @@ class SuggestionRunArrays(db.Model):
     )
     input_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     pool_npz: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+
+class SuggestionListStamp(db.Model):
+    """When a Kommune's list in a run was last computed in place (after profile edits).
+
+    A full run covers every list as of its start; an in-place update after a profile edit stamps the
+    lists it recomputed. The dashboard's "Stand" is the later of both (for the current run only), and
+    a profile saved after it means "wird neu berechnet": the explanations predate the edit.
+    """
+
+    __tablename__ = "suggestion_list_stamp"
+
+    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("suggestion_run.id", ondelete="CASCADE"), index=True)
+    computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

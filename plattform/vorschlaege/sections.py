@@ -11,7 +11,7 @@ from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
 from plattform.vorschlaege.explain import details, sentence
 from plattform.vorschlaege.models import MatchingState, Suggestion
-from plattform.vorschlaege.services import STATE_ID
+from plattform.vorschlaege.services import STATE_ID, list_freshness
 
 
 def kommune_suggestion_context(kommune: Kommune) -> dict | None:
@@ -33,6 +33,11 @@ def kommune_suggestion_context(kommune: Kommune) -> dict | None:
     items = []
     for s in rows:
         me = s.kommune
+        fresh = list_freshness(me.id, [kommune.id])
+        if fresh.pending or kommune.id in fresh.stale_partners:
+            # explained from facts older than a profile edit: not shown as current
+            items.append({"me": me, "rank": s.rank, "sentence": None, "details": []})
+            continue
         items.append(
             {
                 "me": me,

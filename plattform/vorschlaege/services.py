@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from matching import engine
 from matching.coordinates import fill_missing
 from matching.engine import KIND_CODES, MatchInput, MatchParams, MatchResult
-from matching.facts import pair_codes
+from matching.facts import Facts, facts_for_pair, pair_codes
 from matching.vocabulary import TOPIC_INDEX, TOPIC_SLUGS, TYPES
 from plattform.core.clock import utcnow
 from plattform.extensions import db
@@ -42,6 +42,7 @@ from plattform.vorschlaege.models import (
     MatchingState,
     Suggestion,
     SuggestionFeedback,
+    SuggestionListStamp,
     SuggestionRun,
     SuggestionRunArrays,
 )
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 
 STATE_ID = 1
 KEEP_RUNS = 2
+# A pair with a contact request in one of these states (either direction) is never suggested: open or
+# accepted means the two are already talking ("Im Gespräch"), declined excludes the pair for good.
+CONTACTED_STATUSES = ("offen", "angenommen", "abgelehnt")
 IGNORE_REPEAT_DAYS = 7  # a suggestion shown again after this long without action counts as ignored again
 STALE_RUN_HOURS = 6  # a run still "laeuft" after this long died with its worker
 
@@ -787,6 +791,17 @@ def _lock_current(run_id: int) -> bool:
 _KEPT: dict[str, tuple] = {}
 
 
+def _stamp_lists(run_id: int, kommune_ids: list[int], computed_at: datetime) -> None:
+    """Record that these Kommunen's lists of the run reflect every profile saved before computed_at."""
+    for start in range(0, len(kommune_ids), 500):
+        chunk = kommune_ids[start : start + 500]
+        db.session.execute(sa.delete(SuggestionListStamp).where(SuggestionListStamp.kommune_id.in_(chunk)))
+        db.session.execute(
+            sa.insert(SuggestionListStamp),
+            [{"kommune_id": k, "run_id": run_id, "computed_at": computed_at} for k in chunk],
+        )
+
+
 def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
     """After profile edits: update these Kommunen's lists and their place in others' lists, in place.
 
@@ -795,6 +810,7 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
     """
     wanted = sorted({int(k) for k in kommune_ids})
     for _attempt in range(3):
+        computed_at = utcnow()  # before any input is read: what the lists written below reflect
         run_id = current_run_id()
         if run_id is None:
             return UpdateSummary(None, wanted, 0)
@@ -843,6 +859,7 @@ def recompute_kommunen(kommune_ids: Iterable[int]) -> UpdateSummary:
         new_rows = suggestion_rows(run_id, ctx, result, changed_rows)
         if new_rows:
             _insert_chunk(new_rows)
+        _stamp_lists(run_id, sorted(set(changed_ids) | {k for k in wanted if k in ctx.row_of}), computed_at)
         arrays.pool_npz = _pool_blob(ctx, result)
         run.params = {**run.params, "updates": version[2] + 1}
         run.gini = engine.gini(engine.appearances(result.idx, n))
@@ -865,8 +882,9 @@ _PARTNER_WITH_KREIS = (
 
 @functools.cache
 def _current_suggestions_query() -> sa.Select:
-    """The Kommune's suggestions of the current run, best first, without partners, declined or hidden
-    pairs; the current run is a subquery and partner and Kreis are joined (one query per list).
+    """The Kommune's suggestions of the current run, best first, without partners, pairs with an open
+    or answered contact request (either direction) or hidden pairs; the current run is a subquery and
+    partner and Kreis are joined (one query per list).
 
     Built once, with the Kommune as the bound parameter `kommune_id`: building a statement of this
     size costs more than running it, on every dashboard view.
@@ -879,11 +897,12 @@ def _current_suggestions_query() -> sa.Select:
     partners = sa.union(
         sa.select(Partnership.kommune_b_id).where(Partnership.kommune_a_id == kommune_id),
         sa.select(Partnership.kommune_a_id).where(Partnership.kommune_b_id == kommune_id),
+        # already contacted (open or answered, either direction): "Im Gespräch", never suggested
         sa.select(ContactRequest.to_kommune_id).where(
-            ContactRequest.from_kommune_id == kommune_id, ContactRequest.status == "abgelehnt"
+            ContactRequest.from_kommune_id == kommune_id, ContactRequest.status.in_(CONTACTED_STATUSES)
         ),
         sa.select(ContactRequest.from_kommune_id).where(
-            ContactRequest.to_kommune_id == kommune_id, ContactRequest.status == "abgelehnt"
+            ContactRequest.to_kommune_id == kommune_id, ContactRequest.status.in_(CONTACTED_STATUSES)
         ),
     )
     return (
@@ -896,7 +915,7 @@ def _current_suggestions_query() -> sa.Select:
 
 
 def current_suggestions(kommune_id: int, limit: int | None = None) -> list[Suggestion]:
-    """Kommune's suggestions of the current run, best first, without partners, declined or hidden pairs."""
+    """Kommune's suggestions of the current run, best first, without partners, contacted or hidden pairs."""
     query = _current_suggestions_query()
     if limit is not None:
         query = query.limit(limit)
@@ -909,26 +928,17 @@ class DashboardList:
 
     suggestions: list[Suggestion]
     types: dict[int, str | None]  # Kommune id → type (both sides of every suggestion)
-    asked: set[int]  # partners with an open contact request from this Kommune
     last_shown: dict[int, datetime | None]  # partner → when record_shown last moved its clock
     own_estimated: bool = False  # the Kommune's own profile is only the type-test estimate
+    edited: dict[int, datetime] = field(default_factory=dict)  # Kommune id → its profile's last save
 
 
 @functools.cache
 def _dashboard_query() -> sa.Select:
-    """The suggestions query plus both sides' types, an open request and the ignore clock (built once)."""
+    """The suggestions query plus both sides' types and the ignore clock (built once)."""
     kommune_id = sa.bindparam("kommune_id", type_=sa.Integer)
     partner_typ = sa.select(Profile.typ).where(Profile.kommune_id == Suggestion.partner_id).scalar_subquery()
     own_typ = sa.select(Profile.typ).where(Profile.kommune_id == kommune_id).scalar_subquery()
-    asked = (
-        sa.select(ContactRequest.id)
-        .where(
-            ContactRequest.from_kommune_id == kommune_id,
-            ContactRequest.to_kommune_id == Suggestion.partner_id,
-            ContactRequest.status == "offen",
-        )
-        .exists()
-    )
     shown_at = (
         sa.select(SuggestionFeedback.updated_at)
         .where(
@@ -939,24 +949,66 @@ def _dashboard_query() -> sa.Select:
         .scalar_subquery()
     )
     own_estimated = sa.select(Profile.estimated).where(Profile.kommune_id == kommune_id).scalar_subquery()
-    return _current_suggestions_query().add_columns(partner_typ, own_typ, asked, shown_at, own_estimated)
+    # when each side's profile was last saved: explanations older than that are not shown as current
+    partner_edited = (
+        sa.select(Profile.updated_at).where(Profile.kommune_id == Suggestion.partner_id).scalar_subquery()
+    )
+    own_edited = sa.select(Profile.updated_at).where(Profile.kommune_id == kommune_id).scalar_subquery()
+    return _current_suggestions_query().add_columns(
+        partner_typ, own_typ, shown_at, own_estimated, partner_edited, own_edited
+    )
 
 
 def dashboard_list(kommune_id: int) -> DashboardList:
-    """The current suggestions with both sides' types, whether a request is already open and when
-    each was last shown (for record_shown): everything the page needs from the database at once."""
-    result = DashboardList([], {}, set(), {})
-    for suggestion, typ, own, is_asked, last_shown, own_estimated in db.session.execute(
+    """The current suggestions with both sides' types and when each was last shown (for
+    record_shown): everything the page needs from the database at once."""
+    result = DashboardList([], {}, {})
+    for suggestion, typ, own, last_shown, own_estimated, partner_edited, own_edited in db.session.execute(
         _dashboard_query(), {"kommune_id": kommune_id}
     ):
+        if partner_edited is not None:
+            result.edited[suggestion.partner_id] = partner_edited
+        if own_edited is not None:
+            result.edited[kommune_id] = own_edited
         result.own_estimated = bool(own_estimated)
         result.suggestions.append(suggestion)
         result.types[suggestion.partner_id] = typ
         result.types[kommune_id] = own
-        if is_asked:
-            result.asked.add(suggestion.partner_id)
         result.last_shown[suggestion.partner_id] = last_shown
     return result
+
+
+@dataclass
+class Conversation:
+    """A partner this Kommune is already talking to: the latest open or accepted request of the pair."""
+
+    partner: Kommune
+    request: ContactRequest
+    incoming: bool  # the partner asked this Kommune
+
+
+def in_talks(kommune_id: int) -> list[Conversation]:
+    """Partners with an open or accepted contact request in either direction ("Im Gespräch"), by name.
+
+    They are never suggested (current_suggestions); the dashboard lists them with the request instead."""
+    rows = db.session.scalars(
+        sa.select(ContactRequest)
+        .options(
+            joinedload(ContactRequest.from_kommune).lazyload(Kommune.land),
+            joinedload(ContactRequest.to_kommune).lazyload(Kommune.land),
+        )
+        .where(
+            sa.or_(ContactRequest.from_kommune_id == kommune_id, ContactRequest.to_kommune_id == kommune_id),
+            ContactRequest.status.in_(("offen", "angenommen")),
+        )
+        .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
+    ).all()
+    seen: dict[int, Conversation] = {}
+    for req in rows:
+        incoming = req.to_kommune_id == kommune_id
+        partner = req.from_kommune if incoming else req.to_kommune
+        seen.setdefault(partner.id, Conversation(partner, req, incoming))
+    return sorted(seen.values(), key=lambda c: (c.partner.name, c.partner.id))
 
 
 def _feedback(kommune_id: int, partner_id: int, kind: str) -> SuggestionFeedback | None:
@@ -1148,3 +1200,96 @@ def suggestions_document(ags: str, limit: int | None = None) -> dict:
         },
         "suggestions": suggestion_items(kommune.id, limit),
     }
+
+
+# ------------------------------------------------------------------------- one pair, either side
+
+
+def _side(kommune: Kommune) -> dict:
+    profile = db.session.scalar(sa.select(Profile).where(Profile.kommune_id == kommune.id))
+    topics = profile.topics if profile is not None else []
+    return {
+        "strength": {t.thema: t.staerke for t in topics if t.staerke},
+        "need": {t.thema: t.bedarf for t in topics if t.bedarf},
+        "estimated": bool(profile and profile.estimated),
+        "type": profile.typ if profile is not None else None,
+        "population": kommune.population,
+    }
+
+
+def _current_for(kommune_id: int, partner_id: int) -> bool:
+    """Whether the stored explanation of partner in kommune's list postdates both profiles' edits."""
+    fresh = list_freshness(kommune_id, [partner_id])
+    return not fresh.pending and partner_id not in fresh.stale_partners
+
+
+def pair_facts(me: Kommune, other: Kommune) -> Facts:
+    """Why `other` fits `me`, from `me`'s side (the request page shows it to the recipient).
+
+    Me's own stored suggestion of the other in the current run if there is one; else the other's
+    suggestion of me, seen from my side; else (or when the stored one predates a profile edit)
+    computed from both profiles now."""
+    run_id = current_run_id()
+    if run_id is not None:
+        rows = {
+            (s.kommune_id, s.partner_id): s
+            for s in db.session.scalars(
+                sa.select(Suggestion).where(
+                    Suggestion.run_id == run_id,
+                    sa.or_(
+                        sa.and_(Suggestion.kommune_id == me.id, Suggestion.partner_id == other.id),
+                        sa.and_(Suggestion.kommune_id == other.id, Suggestion.partner_id == me.id),
+                    ),
+                )
+            )
+        }
+        # stored facts older than either profile's last edit are not used: computed anew below
+        if (me.id, other.id) in rows and _current_for(me.id, other.id):
+            return rows[(me.id, other.id)].fact_sheet
+        if (other.id, me.id) in rows and _current_for(other.id, me.id):
+            return rows[(other.id, me.id)].fact_sheet.seen_from_partner()
+    distance = None
+    if None not in (me.lat, me.lon, other.lat, other.lon):
+        distance = float(engine.haversine_km(me.lat, me.lon, other.lat, other.lon))
+    return facts_for_pair(_side(me), _side(other), distance, same_kreis=me.ags[:5] == other.ags[:5])
+
+
+# ------------------------------------------------------------------------------------- freshness
+
+
+@dataclass
+class Freshness:
+    """How current a Kommune's list is: its "Stand", whether a recompute is still to come after the
+    Kommune's last profile edit, and the partners whose explanation predates their own last edit."""
+
+    at: datetime | None  # None: no current run
+    pending: bool = False
+    stale_partners: set[int] = field(default_factory=set)
+
+
+def list_freshness(
+    kommune_id: int, partner_ids: Iterable[int] = (), edited: dict[int, datetime] | None = None
+) -> Freshness:
+    """The list's "Stand" (the current run's start, or a later in-place update of this list) and
+    what was saved after it: the Kommune's own profile (pending, every explanation is old) or a
+    partner's (that card's explanation is old until the worker has answered)."""
+    run = current_run()
+    if run is None:
+        return Freshness(None)
+    at = _as_utc(run.started_at)
+    stamp = db.session.get(SuggestionListStamp, kommune_id)
+    if stamp is not None and stamp.run_id == run.id:
+        at = max(at, _as_utc(stamp.computed_at))
+    if edited is None:  # the dashboard passes what its one query read
+        wanted = {int(p) for p in partner_ids} | {kommune_id}
+        edited = dict(
+            db.session.execute(
+                sa.select(Profile.kommune_id, Profile.updated_at).where(
+                    Profile.kommune_id.in_(sorted(wanted))
+                )
+            ).all()
+        )
+    edited = {k: _as_utc(t) for k, t in edited.items() if t is not None}
+    pending = edited.get(kommune_id, at) > at
+    stale = {k for k, t in edited.items() if k != kommune_id and t > at}
+    return Freshness(at, pending, stale)

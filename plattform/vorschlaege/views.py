@@ -18,12 +18,14 @@ from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.profile.models import Profile, ProfileTopic
 from plattform.suche.forms import choices
 from plattform.vorschlaege import bp
-from plattform.vorschlaege.explain import details, sentence
+from plattform.vorschlaege.explain import details, fit, reason
 from plattform.vorschlaege.forms import SuggestionFilterForm
 from plattform.vorschlaege.models import Suggestion
 from plattform.vorschlaege.services import (
     dashboard_list,
     hidden_partners,
+    in_talks,
+    list_freshness,
     mark_not_interested,
     record_shown,
     undo_not_interested,
@@ -70,12 +72,20 @@ def dashboard():
     if valid:
         suggestions = _filter(suggestions, form, types)
     me = kommune.display_name
+    fresh = list_freshness(
+        kommune.id, [s.partner_id for s in suggestions], shown.edited if shown.suggestions else None
+    )
     items = [
-        (
-            s,
-            sentence(s.fact_sheet, me, s.partner.display_name),
-            details(s.fact_sheet, me, s.partner.display_name, (kommune.population, s.partner.population)),
-        )
+        {
+            "s": s,
+            # explained from facts older than the last profile edit (own or partner's): not shown as current
+            "stale": fresh.pending or s.partner_id in fresh.stale_partners,
+            "fit": fit(s.fact_sheet),
+            "reason": reason(s.fact_sheet, me, s.partner.display_name),
+            "details": details(
+                s.fact_sheet, me, s.partner.display_name, (kommune.population, s.partner.population)
+            ),
+        }
         for s in suggestions
     ]
     own_estimated = shown.own_estimated or (
@@ -95,7 +105,8 @@ def dashboard():
         own_estimated=own_estimated,
         hidden=hidden_partners(kommune.id),
         profile_url=_profile_url(kommune),
-        asked=shown.asked,
+        talks=in_talks(kommune.id),
+        fresh=fresh,
     )
     if items:
         # After rendering: the commit expires every loaded row, which the template would reload one by one.

@@ -19,6 +19,7 @@ from plattform.extensions import db
 from plattform.profile.services import save_profile
 from plattform.vorschlaege.services import current_suggestions, recompute_full
 from tests.a11y import assert_accessible
+from tests.browser.layout import WIDTHS, box, clipped, page_overflows
 from tests.factories import PASSWORD
 from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
 
@@ -105,14 +106,18 @@ def test_two_officers_become_learning_partners(contexts, partners):
     kreuzau.get_by_role("link", name="Partnervorschläge").click()
     expect(kreuzau.get_by_role("heading", level=1)).to_have_text("Vorschläge für Kreuzau")
     card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
-    expect(card).to_contain_text("Digitallotsen")
-    card.get_by_text("Warum dieser Vorschlag?").click()
-    expect(card.get_by_text("Das kann Aldenhoven Kreuzau zeigen")).to_be_visible()
+    reason = card.locator(".km-reason")
+    expect(reason).to_contain_text("Kreuzau kann von Aldenhoven in den Themen „Digitallotsen“ und")
+    expect(reason).to_contain_text("im Gegenzug kann Aldenhoven von Kreuzau im Thema „DMS/E-Akte“ lernen")
+    expect(card.locator(".km-fit")).to_have_text("Passt sehr gut")
+    expect(card.get_by_text("Kreuzau lernt von Aldenhoven")).to_be_hidden()  # the details wait until asked
+    card.get_by_text("Alle Gründe").click()
+    expect(card.get_by_text("Kreuzau lernt von Aldenhoven")).to_be_visible()
     assert_accessible(kreuzau)
     kreuzau.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
 
     # 2. The request form: first sent empty (error state), then with a message.
-    card.get_by_role("link", name="Kontakt aufnehmen").click()
+    card.get_by_role("link", name="Kontakt anfragen").click()
     expect(kreuzau.get_by_role("heading", level=1)).to_have_text("Kontakt aufnehmen")
     assert_accessible(kreuzau)
     kreuzau.get_by_role("button", name="Anfrage senden").click()
@@ -137,6 +142,19 @@ def test_two_officers_become_learning_partners(contexts, partners):
     assert "anna.kreuzer@kreuzau.de" not in aldenhoven.content()
     assert_accessible(aldenhoven)
     aldenhoven.screenshot(path=str(IMG / "anfragen.png"), full_page=True)
+    # The request page tells Aldenhoven why Kreuzau fits, from Aldenhoven's side, and links Kreuzau.
+    row.get_by_role("link", name="Ansehen").click()
+    fit = aldenhoven.locator(
+        "section", has=aldenhoven.get_by_role("heading", name="Warum Kreuzau zu Aldenhoven passt")
+    )
+    expect(fit.locator(".km-reason")).to_contain_text(
+        "Aldenhoven kann von Kreuzau im Thema „DMS/E-Akte“ lernen"
+    )
+    expect(aldenhoven.get_by_role("link", name="Kreuzau", exact=True)).to_have_attribute(
+        "href", f"/kommunen/{KREUZAU}"
+    )
+    assert_accessible(aldenhoven)
+    aldenhoven.go_back()
     row.get_by_role("button", name="Annehmen").click()
     expect(aldenhoven.get_by_text("Sie sind jetzt Lernpartner von Kreuzau.")).to_be_visible()
     expect(aldenhoven.get_by_role("link", name="anna.kreuzer@kreuzau.de")).to_be_visible()
@@ -166,6 +184,24 @@ def test_two_officers_become_learning_partners(contexts, partners):
         == 0
     )
     assert_accessible(kreuzau)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_first_cards_actions_are_above_the_fold(contexts, partners, width):
+    """The partner's name, the fit, one reason and "Kontakt anfragen" of the first card fit the first
+    screen of an office display (1280×900); on a phone nothing is clipped or wider than the screen."""
+    page = contexts(viewport={"width": width, "height": 900})
+    _login(page, partners.officer_a)
+    page.goto("/vorschlaege/")
+    first = "li.km-suggestion:first-child"
+    button = box(page, f"{first} .km-actions .kern-btn--primary")
+    heading = box(page, f"{first} h2")
+    if width == 1280:
+        assert button["y"] + button["height"] <= 900, button
+    assert heading["y"] < box(page, f"{first} .km-reason")["y"] < button["y"]
+    assert clipped(page, ".km-suggestion .kern-btn, .km-suggestion h2, .km-fit .kern-badge") == []
+    assert not page_overflows(page)
+    assert_accessible(page)
 
 
 def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
@@ -211,3 +247,33 @@ def test_dashboard_and_search_fit_a_phone_screen(contexts, partners):
     for path in ("/vorschlaege/", "/suche/", "/kontakte/", f"/kontakte/anfrage/neu/{ALDENHOVEN}"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+
+
+def test_after_a_profile_edit_the_dashboard_says_it_is_being_recomputed(contexts, partners, app, monkeypatch):
+    """With the worker stopped, the dashboard says "wird neu berechnet" and shows no reason that
+    names the removed need; once the worker has answered, the reasons are back."""
+    from plattform.vorschlaege.services import recompute_kommunen
+
+    monkeypatch.setattr(app.extensions["celery"].conf, "task_always_eager", False)
+    save_profile(
+        partners.a,
+        ProfileData(ags=KREUZAU, staerken={"e-akte": 3, "e-rechnung": 2}, bedarfe={"online-beteiligung": 2}),
+    )
+    db.session.commit()
+    page = contexts()
+    _login(page, partners.officer_a)
+    page.goto("/vorschlaege/")
+    expect(page.locator(".km-stand")).to_contain_text("wird neu berechnet")
+    expect(page.locator(".km-pending")).to_be_visible()
+    card = page.locator("li.km-suggestion", has=page.get_by_role("heading", name="Aldenhoven"))
+    expect(card).not_to_contain_text("Digitallotsen")
+    expect(card.locator(".km-stale")).to_be_visible()
+    assert_accessible(page)
+
+    recompute_kommunen([partners.a.id])  # the worker answers
+    page.reload()
+    expect(page.locator(".km-stand")).not_to_contain_text("wird neu berechnet")
+    expect(page.locator(".km-pending")).to_have_count(0)
+    card = page.locator("li.km-suggestion", has=page.get_by_role("heading", name="Aldenhoven"))
+    expect(card.locator(".km-reason")).to_contain_text("im Thema „Online-Beteiligung")
+    assert_accessible(page)

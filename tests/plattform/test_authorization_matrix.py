@@ -42,7 +42,9 @@ ACCOUNTS_ROLES = dict(zip(ROLES, accounts_matrix.ROLES, strict=True))
 # Private data of B (or of a network the coordinator does not run) and the roles that may see it.
 B_EMAIL, B_PHONE = "geheim.b@aldenhoven.example", "02464 99 88 77"
 C_TO_B_MESSAGE = "Vertraulich: Nideggen fragt Aldenhoven nach dem Haushaltsentwurf"
-B_SUGGESTION = "Cdorf kann Beispielstadt bei „Hundesteuer digital“ unterstützen"  # rendered from its facts
+B_SUGGESTION = (
+    "Beispielstadt kann von Dorfen im Thema „Hundesteuer digital“ lernen"  # rendered from its facts
+)
 B_PROPOSAL = "Vorschlag nur für Beispielstadt und Dorfen: gemeinsame E-Akte"
 B_INVITE_TOKEN = "einladung-fuer-beispielstadt-nur-ihre-beauftragten-01"
 B_APPLICANT = "paula.wartend@beispielstadt.example"
@@ -173,7 +175,8 @@ def matrix(app):
         "job_k": _finished_import(coordinator),
     }
     db.session.commit()
-    seed_suggestions(b, [{"partner": c, "teaches_me": ["hundesteuer-digital"], "distance_km": 18.0}])
+    # Dorfen, not Cdorf: Cdorf has asked Beispielstadt already, so it is "im Gespräch", not suggested
+    seed_suggestions(b, [{"partner": d, "teaches_me": ["hundesteuer-digital"], "distance_km": 18.0}])
     users = {
         "anonym": None,
         "mitglied_a": member_a,

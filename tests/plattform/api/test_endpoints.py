@@ -167,7 +167,7 @@ def test_suggestions_for_own_kommune_with_the_cli_fields(client, world):
 
 def test_suggestions_of_another_kommune_are_refused(client, world):
     seed_suggestions(world.b, [{"partner": world.c, "teaches_me": ["hundesteuer-digital"]}])
-    marker = "Nideggen kann Aldenhoven bei „Hundesteuer digital“ unterstützen"
+    marker = "Aldenhoven kann von Nideggen im Thema „Hundesteuer digital“ lernen"
     for user in (world.officer_a, world.coordinator, world.admin, world.nobody, world.pending_b):
         response = client.get(f"/api/v1/kommunen/{ALDENHOVEN}/vorschlaege", headers=bearer(token_for(user)))
         assert response.status_code == 403, user.name

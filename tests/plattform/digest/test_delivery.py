@@ -32,7 +32,7 @@ def test_digest_arrives_in_german_with_both_parts_one_click_headers_and_absolute
 ):
     app.config["BASE_URL"] = BASE
     user = officer(kreuzau)
-    contact_request(noervenich, kreuzau, message="Wir möchten von Ihrer E-Akte lernen.")
+    request = contact_request(noervenich, kreuzau, message="Wir möchten von Ihrer E-Akte lernen.")
     db.session.commit()
 
     send_weekly_digest.delay(WEEK)
@@ -46,11 +46,14 @@ def test_digest_arrives_in_german_with_both_parts_one_click_headers_and_absolute
     html = msg.get_body(("html",)).get_content()
     assert "Guten Tag Jürgen Müller," in text
     assert "Nörvenich möchte mit Kreuzau eine Lernpartnerschaft beginnen" in text
-    assert f"{BASE}/kommunen/05358044" in text
+    # the item leads to what there is to do: the request to answer, not Nörvenich's profile
+    assert f"Anfrage von Nörvenich beantworten: {BASE}/kontakte/anfrage/{request.id}" in text
+    assert f"{BASE}/kommunen/05358044" not in text
     assert '<html lang="de">' in html
     assert "<h1" in html and "<h2" in html and "Kontaktanfragen</h2>" in html
     assert "Nörvenich möchte mit Kreuzau" in html
-    assert ">Profil von Nörvenich ansehen</a>" in html
+    assert f'href="{BASE}/kontakte/anfrage/{request.id}"' in html
+    assert ">Anfrage von Nörvenich beantworten</a>" in html
     hrefs = re.findall(r'href="([^"]+)"', html)
     assert hrefs and all(h.startswith(BASE + "/") for h in hrefs), hrefs
     unsubscribe_url = f"{BASE}/digest/abmelden/{unsubscribe_token(user.id)}"

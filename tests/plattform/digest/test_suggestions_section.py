@@ -56,7 +56,7 @@ def test_only_pairs_the_user_has_not_been_shown_are_announced(app, smtp_server, 
     assert first["Subject"] == "Kommunalmatch: 2 neue Vorschläge für Kreuzau (KW 47)"
     text = first.get_body(("plain",)).get_content()
     assert (
-        "Für Kreuzau: Aldenhoven. Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen; "
+        "Für Kreuzau: Aldenhoven. Kreuzau kann von Aldenhoven im Thema „Digitallotsen“ lernen; "
         "14 km entfernt; ähnlich groß; im selben Kreis; unterschiedliche Typen (Die Bedächtigen und "
         "Die Optimierer) ergänzen sich." in text
     )
@@ -88,3 +88,27 @@ def test_hidden_partners_are_not_announced(app, smtp_server, kreuzau):
     assert deliver_digest(user.id, "2026-W47") == "gesendet"
     text = parsed(smtp_server.messages[-1]).get_body(("plain",)).get_content()
     assert "Langerwehe" in text and "Aldenhoven" not in text
+
+
+def test_a_partner_already_contacted_is_not_suggested_in_the_digest(app, smtp_server, kreuzau):
+    """A request either way (open or answered) ends the suggestion: the digest 13 minutes after a
+    request must not suggest its recipient."""
+    from tests.plattform.digest.conftest import contact_request
+
+    aldenhoven = KommuneFactory(name="Aldenhoven", ags="05358004")
+    langerwehe = KommuneFactory(name="Langerwehe", ags="05358032")
+    niederzier = KommuneFactory(name="Niederzier", ags="05358040")
+    user = officer(kreuzau)
+    db.session.commit()
+    run_with(kreuzau, [aldenhoven, langerwehe, niederzier], minutes_ago=30)
+    contact_request(kreuzau, aldenhoven, created_at=utcnow() - timedelta(minutes=13))
+    contact_request(niederzier, kreuzau, status="angenommen", answered_at=utcnow())
+    db.session.commit()
+    assert deliver_digest(user.id, "2026-W47") == "gesendet"
+    text = parsed(smtp_server.messages[-1]).get_body(("plain",)).get_content()
+    suggestions = text[text.index("Neue Partnervorschläge") :]
+    suggestions = suggestions[
+        : min(suggestions.find(end) % len(suggestions) for end in ("Kontaktanfragen", "Zur Plattform"))
+    ]
+    assert "Für Kreuzau: Langerwehe." in suggestions
+    assert "Aldenhoven" not in suggestions and "Niederzier" not in suggestions

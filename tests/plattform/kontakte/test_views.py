@@ -162,3 +162,82 @@ def test_form_preselects_the_sender_and_unknown_target_is_404(client, login, wor
     page = client.get(f"/kontakte/anfrage/neu/{ALDENHOVEN}?von={world.a.id}")
     assert page.status_code == 200 and "Anfrage an Aldenhoven" in page.text
     assert client.get("/kontakte/anfrage/neu/99999999").status_code == 404
+
+
+def _request_page_as_recipient(client, login, world) -> str:
+    req = send_request(world.officer_a, world.a.id, world.b.id, "Wir möchten von Ihren Digitallotsen lernen.")
+    db.session.commit()
+    login(world.officer_b)
+    return client.get(f"/kontakte/anfrage/{req.id}").text
+
+
+def test_request_page_shows_the_recipient_why_the_pair_fits_from_its_own_side(client, login, world):
+    """Aldenhoven's own stored suggestion of Kreuzau: what Aldenhoven learns comes first."""
+    from tests.plattform.kontakte.helpers import seed_suggestions
+
+    seed_suggestions(
+        world.b,
+        [
+            {
+                "partner": world.a,
+                "teaches_me": ["e-akte"],
+                "learns_from_me": ["digitallotsen"],
+                "distance_km": 18.0,
+            }
+        ],
+    )
+    page = _request_page_as_recipient(client, login, world)
+    section = page[page.index('id="warum-passt"') :]
+    assert "Warum Kreuzau zu Aldenhoven passt" in section
+    assert (
+        "Aldenhoven kann von Kreuzau im Thema „DMS/E-Akte“ lernen; im Gegenzug kann Kreuzau von Aldenhoven "
+        "im Thema „Digitallotsen“ lernen; 18 km entfernt." in section
+    )
+    assert "Passt sehr gut" in section and "Alle Gründe" in section
+    # the sender's name links to its Kommune page
+    assert f'Von: <a class="kern-link" href="/kommunen/{KREUZAU}">Kreuzau</a>' in page
+
+
+def test_request_page_swaps_the_senders_suggestion_to_the_recipients_side(client, login, world):
+    """Only Kreuzau's list holds the pair: its facts are turned round for Aldenhoven."""
+    from tests.plattform.kontakte.helpers import seed_suggestions
+
+    seed_suggestions(
+        world.a,
+        [
+            {
+                "partner": world.b,
+                "teaches_me": ["digitallotsen"],
+                "learns_from_me": ["e-akte"],
+                "distance_km": 18.0,
+            }
+        ],
+    )
+    section = _request_page_as_recipient(client, login, world).split('id="warum-passt"')[1]
+    assert (
+        "Aldenhoven kann von Kreuzau im Thema „DMS/E-Akte“ lernen; im Gegenzug kann Kreuzau von Aldenhoven "
+        "im Thema „Digitallotsen“ lernen; 18 km entfernt." in section
+    )
+    assert "Aldenhoven lernt von Kreuzau" in section
+
+
+def test_request_page_computes_the_facts_when_no_list_holds_the_pair(client, login, world):
+    from matching.profiles import ProfileData
+    from plattform.profile.services import save_profile
+
+    save_profile(
+        world.a, ProfileData(ags=KREUZAU, staerken={"e-akte": 3}, bedarfe={"digitallotsen": 2}), notify=False
+    )
+    save_profile(
+        world.b,
+        ProfileData(ags=ALDENHOVEN, staerken={"digitallotsen": 2}, bedarfe={"e-akte": 3}),
+        notify=False,
+    )
+    db.session.commit()
+    section = _request_page_as_recipient(client, login, world).split('id="warum-passt"')[1]
+    assert (
+        "Aldenhoven kann von Kreuzau im Thema „DMS/E-Akte“ lernen; im Gegenzug kann Kreuzau von Aldenhoven"
+        in section
+    )
+    assert "„DMS/E-Akte“ (Kreuzau: Expertise)" in section
+    assert " km entfernt" in section

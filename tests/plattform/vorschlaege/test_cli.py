@@ -81,7 +81,7 @@ def test_show_several_all_and_in_english(demo_region, runner):
         assert s_en["facts"] == s_de["facts"] and s_en["explanation_de"] == s_de["explanation"]
         assert s_en["explanation"] != s_de["explanation"]
         assert " km " not in s_en["explanation"] or " away" in s_en["explanation"]
-        assert "entfernt" not in s_en["explanation"] and "unterstützen" not in s_en["explanation"]
+        assert "entfernt" not in s_en["explanation"] and "lernen" not in s_en["explanation"]
 
 
 def test_show_refuses_an_unknown_language_and_names_an_unknown_ags_among_several(demo_region, runner):

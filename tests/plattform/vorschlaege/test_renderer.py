@@ -18,8 +18,9 @@ from matching.vocabulary import TOPIC_INDEX, TOPIC_LABELS_DE, TOPIC_LABELS_EN, T
 from plattform.vorschlaege.explain import details, sentence
 
 # Words only a German sentence has: none may leak into an English explanation.
-GERMAN_ONLY = ("unterstützen", "entfernt", "laut Typtest", "ähnlich", "Netzwerk", "Einwohner", "Typen",
-               "Kreis", "benachbart", "Gegenzug", "Stufe", "geschätzt", "Entfernung", " und ")  # fmt: skip
+GERMAN_ONLY = ("lernen", "Thema", "Themen", "entfernt", "laut Typtest", "ähnlich", "Netzwerk", "Einwohner",
+               "Typen", "Kreis", "benachbart", "Gegenzug", "Stufe", "geschätzt", "Entfernung", " und ",
+               "Passt", "Grundlagen", "Erfahrung", "vermutlich")  # fmt: skip
 
 EVERY_FACT = [
     Facts(

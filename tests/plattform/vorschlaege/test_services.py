@@ -128,7 +128,7 @@ def test_stored_facts_are_the_engines_facts(world, app):
     with app.test_request_context():
         text = sentence(b_to_a.fact_sheet, "Gemeinde B", "Gemeinde A")
     assert text.startswith(
-        "Gemeinde A kann Gemeinde B bei „OZG und EfA-Nachnutzung“ unterstützen; im Gegenzug"
+        "Gemeinde B kann von Gemeinde A im Thema „OZG und EfA-Nachnutzung“ lernen; im Gegenzug"
     )
 
 

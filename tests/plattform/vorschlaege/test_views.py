@@ -49,15 +49,41 @@ def test_member_sees_suggestions_with_explanation_and_why_disclosure(client, log
     assert page.status_code == 200
     text = page.text
     assert "Vorschläge für Kreuzau" in text
-    # rendered from the stored facts: the partner teaches, Kreuzau can give back, the distance said
-    assert (
-        "Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen; im Gegenzug kann Kreuzau Aldenhoven "
-        "bei „Open Data“ unterstützen; 20 km entfernt" in text
+    # rendered from the stored facts: who learns what from whom ("von" names the teacher), the distance
+    reason = (
+        "Kreuzau kann von Aldenhoven im Thema „Digitallotsen“ lernen; im Gegenzug kann Aldenhoven von "
+        "Kreuzau im Thema „Open Data“ lernen; 20 km entfernt."
     )
+    assert f'<p class="kern-body km-reason">{reason}</p>' in text
     assert text.index("Aldenhoven") < text.index("Nideggen") < text.index("Langerwehe")  # by rank
-    assert "<details" in text and "<summary" in text and "Warum dieser Vorschlag?" in text
-    assert "„Digitallotsen“ (Stufe 3)" in text and "im selben Kreis" in text and "20 km entfernt" in text
+    assert "<details" in text and "<summary" in text and "Alle Gründe" in text
+    assert "Warum dieser Vorschlag?" not in text
+    assert "„Digitallotsen“ (Aldenhoven: Expertise)" in text and "im selben Kreis" in text
+    assert "Kreuzau lernt von Aldenhoven" in text and "Aldenhoven lernt von Kreuzau" in text
     assert f"/kontakte/anfrage/neu/{seeded.b.ags}?von={seeded.a.id}" in text
+    assert "Kontakt anfragen" in text
+
+
+def test_the_card_leads_with_the_partner_says_the_fit_in_words_and_reasons_once(client, login, seeded):
+    login(seeded.officer_a)
+    text = client.get("/vorschlaege/").text
+    card = text[
+        text.index('<li class="km-suggestion') : text.index("</li>", text.index('<li class="km-suggestion'))
+    ]
+    # the partner's name is the card's heading and links to its page; kind and Kreis beneath it
+    heading = card.index('<h2 class="kern-heading-medium km-partner-name"')
+    assert card.index(f'href="/kommunen/{seeded.b.ags}">Aldenhoven</a></h2>') > heading
+    assert "Gemeinde · Kreis Düren" in card
+    # both sides can teach the other something they entered: the strongest word, no bare number
+    assert "Passt sehr gut" in card
+    assert "Punktwert" not in card and "×" not in card
+    # the reason is said once as a sentence (the details list the topics with their levels)
+    assert card.count("Digitallotsen") == 2 and card.count("20 km entfernt") == 2
+    # the action comes before the folded details
+    assert card.index("Kontakt anfragen") < card.index("Alle Gründe")
+    # Nideggen only teaches Kreuzau: a weaker word
+    second = text[text.index('id="vorschlag-' + str(seeded.c.id)) :]
+    assert second.index("Passt gut") < second.index("</li>")
 
 
 def test_filters_by_distance_topic_and_type(client, login, seeded):
@@ -153,14 +179,30 @@ def test_nav_entry_only_with_approved_membership(client, login, world):
     assert 'href="/vorschlaege/"' in client.get("/").text
 
 
-def test_suggestion_with_an_open_request_says_so_instead_of_offering_contact_again(client, login, seeded):
-    send_request(seeded.officer_a, seeded.a.id, seeded.b.id, "Hallo")
+def test_contacted_partners_are_not_suggested_but_listed_as_in_talks(client, login, seeded):
+    sent = send_request(seeded.officer_a, seeded.a.id, seeded.b.id, "Hallo")  # Kreuzau asked Aldenhoven
+    received = send_request(seeded.officer_c, seeded.c.id, seeded.a.id, "Hallo")  # Nideggen asked Kreuzau
     db.session.commit()
+    assert [s.partner.ags for s in current_suggestions(seeded.a.id)] == [LANGERWEHE]
     login(seeded.officer_a)
     text = client.get("/vorschlaege/").text
-    assert "Anfrage gesendet" in text
     assert f"/kontakte/anfrage/neu/{seeded.b.ags}" not in text
-    assert f"/kontakte/anfrage/neu/{seeded.c.ags}" in text
+    assert f"/kontakte/anfrage/neu/{seeded.c.ags}" not in text
+    assert f'id="vorschlag-{seeded.b.id}"' not in text and f'id="vorschlag-{seeded.c.id}"' not in text
+    talks = text[text.index('id="im-gespraech"') :]
+    assert "Aldenhoven</a> – Ihre Anfrage ist offen" in talks
+    assert f'href="/kontakte/anfrage/{sent.id}">Anfrage ansehen' in talks
+    assert "Nideggen</a> – hat Sie angefragt" in talks
+    assert f'href="/kontakte/anfrage/{received.id}">Anfrage beantworten' in talks
+    # an accepted request stays "im Gespräch"; a withdrawn one frees the pair again
+    answer_request(received, seeded.officer_a, True)
+    from plattform.kontakte.services import withdraw_request
+
+    withdraw_request(sent, seeded.officer_a)
+    db.session.commit()
+    text = client.get("/vorschlaege/").text
+    assert f'id="vorschlag-{seeded.b.id}"' in text
+    assert "Nideggen</a> – Lernpartner" in text
 
 
 def test_the_kommune_page_says_why_it_is_suggested_in_the_readers_language(client, login, seeded):
@@ -169,10 +211,10 @@ def test_the_kommune_page_says_why_it_is_suggested_in_the_readers_language(clien
     assert page.status_code == 200
     assert "Warum Aldenhoven vorgeschlagen wird" in page.text
     assert "Für Kreuzau (Platz 1):" in page.text
-    assert "Aldenhoven kann Kreuzau bei „Digitallotsen“ unterstützen" in page.text
+    assert "Kreuzau kann von Aldenhoven im Thema „Digitallotsen“ lernen" in page.text
     english = client.get(f"/kommunen/{seeded.b.ags}?lang=en").text
-    assert "Aldenhoven can support Kreuzau with “Digital guides”" in english
-    assert "unterstützen" not in english
+    assert "Kreuzau can learn from Aldenhoven about the topic “Digital guides”" in english
+    assert "lernen" not in english
     client.get("/?lang=de")
 
 
@@ -185,8 +227,11 @@ def test_the_kommune_page_shows_no_reasons_to_others(client, login, seeded):
 def test_the_english_dashboard_shows_no_german_explanation(client, login, seeded):
     login(seeded.officer_a)
     page = client.get("/vorschlaege/?lang=en").text
-    assert "Aldenhoven can support Kreuzau with “Digital guides”; in return Kreuzau can support" in page
-    for german in ("unterstützen", "entfernt", "im selben Kreis", "Stufe", "Warum dieser Vorschlag"):
+    assert (
+        "Kreuzau can learn from Aldenhoven about the topic “Digital guides”; in return Aldenhoven can learn"
+        in page
+    )
+    for german in ("lernen", "entfernt", "im selben Kreis", "Expertise (", "Alle Gründe", "Passt"):
         assert german not in page, german
 
 
