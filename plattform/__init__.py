@@ -24,6 +24,7 @@ DOMAINS: tuple[str, ...] = (
     "suche",
     "digest",
     "auswertung",
+    "uebersicht",
     "api",
 )
 

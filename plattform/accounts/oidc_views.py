@@ -94,7 +94,7 @@ def oidc_callback(provider: str):
             db.session.commit()
             start_session(user)
             oidc.remember_for_logout(p, signin.id_token)
-            return redirect(signin.extras.get("next") or url_for("core.index"))
+            return redirect(signin.extras.get("next") or url_for("uebersicht.index"))
         existing = get_user_by_email(signin.email)
         oidc.check_linkable(signin, existing)
     except OidcFailure as failure:
@@ -155,7 +155,7 @@ def oidc_link():
                     name=provider.name,
                 ),
             )
-            return redirect(safe_next(pending.get("next")) or url_for("core.index"))
+            return redirect(safe_next(pending.get("next")) or url_for("uebersicht.index"))
         db.session.rollback()
         form.password.errors.append(_("Das Passwort stimmt nicht."))
     status = 422 if request.method == "POST" else 200

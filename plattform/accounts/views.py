@@ -55,7 +55,7 @@ def login():
     """Log in; failure says only that address or password is wrong. Unconfirmed addresses are
     told so (only after the right password) and offered a new link."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("uebersicht.index"))
     form = LoginForm()
     if form.validate_on_submit():
         refusal = oidc.password_off_message(form.email.data)
@@ -72,7 +72,7 @@ def login():
         if user is not None:
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("uebersicht.index"))
         db.session.rollback()
         flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
         return render_template("accounts/login.html", form=form), 422

@@ -5,11 +5,11 @@ from flask import Blueprint
 bp = Blueprint("core", __name__, cli_group="demo")
 
 from plattform.core import tasks, views  # noqa: E402, F401
-from plattform.core.navigation import nav_items  # noqa: E402
+from plattform.core.navigation import nav_items, navigation  # noqa: E402
 
 
 @bp.app_context_processor
 def _template_globals():
     from flask_babel import get_locale
 
-    return {"nav_items": nav_items, "get_locale": get_locale}
+    return {"nav_items": nav_items, "navigation": navigation, "get_locale": get_locale}

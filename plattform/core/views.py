@@ -77,8 +77,13 @@ def not_found(error):
 
 @bp.app_errorhandler(403)
 def forbidden(error):
-    """A German 'forbidden' page."""
-    return render_template("errors/403.html"), 403
+    """A German 'forbidden' page; an account that speaks for no Kommune yet is shown how to ask."""
+    from flask_login import current_user
+
+    from plattform.accounts.permissions import has_approved_role
+
+    needs_kommune = current_user.is_authenticated and not has_approved_role(current_user)
+    return render_template("errors/403.html", needs_kommune=needs_kommune), 403
 
 
 @bp.app_errorhandler(413)

@@ -120,6 +120,7 @@ def test_sign_in_create_account_approval_and_logout_through_the_provider(
     expect(page.get_by_role("row", name="Kreuzau")).to_contain_text("bestätigt")
 
     # Logout: the local session ends, the provider's end-session endpoint is offered.
+    page.get_by_role("button", name="Karla Kreuzer").click()  # the account menu of the header
     page.get_by_role("button", name="Abmelden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sie sind bei Kommunalmatch abgemeldet")
     assert_accessible(page)
@@ -132,7 +133,7 @@ def test_sign_in_create_account_approval_and_logout_through_the_provider(
     page.goto("/konto/anmelden")
     page.get_by_role("link", name="Mit Test-Anbieter anmelden").click()
     provider_login(page, "karla", "karla-kennwort")
-    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    expect(page.get_by_role("button", name="Karla Kreuzer")).to_be_visible()  # signed in: the account menu
     page.goto("/konto/")
     expect(page.get_by_role("row", name="Kreuzau")).to_contain_text("bestätigt")
     assert page.foreign_requests == []
@@ -150,12 +151,12 @@ def test_an_existing_account_is_linked_with_its_password(browser, live_server, i
     assert_accessible(page)
     page.get_by_label("Passwort Ihres Kommunalmatch-Kontos").fill("falsch-falsch-falsch")
     page.get_by_role("button", name="Verknüpfen und anmelden").click()
-    expect(page.get_by_text("Das Passwort stimmt nicht.")).to_be_visible()
+    expect(page.get_by_text("Das Passwort stimmt nicht.").first).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Passwort Ihres Kommunalmatch-Kontos").fill(PASSWORD)
     page.get_by_role("button", name="Verknüpfen und anmelden").click()
     expect(page.get_by_text("Ihr Konto ist jetzt mit Test-Anbieter verknüpft.")).to_be_visible()
-    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    expect(page.get_by_role("button", name="Karla Kreuzer")).to_be_visible()  # signed in: the account menu
     assert page.foreign_requests == []
     context.close()
 

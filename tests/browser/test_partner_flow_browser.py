@@ -94,7 +94,7 @@ def _login(page, user):
     page.get_by_label("E-Mail-Adresse").fill(user.email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_text(user.name).first).to_be_visible()
+    expect(page.get_by_text(user.name).first).to_be_attached()  # signed in (the name sits in the header menu)
 
 
 def test_two_officers_become_learning_partners(contexts, partners):
@@ -103,7 +103,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     _login(kreuzau, partners.officer_a)
 
     # 1. Kreuzau sees Aldenhoven among its suggestions, with the reason.
-    kreuzau.get_by_role("link", name="Partnervorschläge").click()
+    kreuzau.get_by_role("link", name="Partnervorschläge", exact=True).click()
     expect(kreuzau.get_by_role("heading", level=1)).to_have_text("Vorschläge für Kreuzau")
     card = kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven"))
     reason = card.locator(".km-reason")
@@ -136,7 +136,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     # 3. Aldenhoven's officer, in a second browser, sees the request and accepts it.
     aldenhoven = contexts()
     _login(aldenhoven, partners.officer_b)
-    aldenhoven.get_by_role("link", name="Anfragen").click()
+    aldenhoven.get_by_role("link", name="Anfragen", exact=True).click()
     row = aldenhoven.get_by_role("row", name="Kreuzau")
     expect(row).to_contain_text("Digitallotsen")
     assert "anna.kreuzer@kreuzau.de" not in aldenhoven.content()
@@ -163,7 +163,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     aldenhoven.screenshot(path=str(IMG / "partnerschaft.png"), full_page=True)
 
     # 4. Kreuzau now sees Aldenhoven's contacts, and the partnership on both Kommune pages.
-    kreuzau.get_by_role("link", name="Anfragen").click()
+    kreuzau.get_by_role("link", name="Anfragen", exact=True).click()
     expect(kreuzau.get_by_role("link", name="bernd.aldenhoff@aldenhoven.de")).to_be_visible()
     assert "paul.wartend@aldenhoven.de" not in kreuzau.content()
     assert_accessible(kreuzau)
@@ -178,7 +178,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
     assert_accessible(kreuzau)
 
     # 5. The accepted partner is no longer suggested.
-    kreuzau.get_by_role("link", name="Partnervorschläge").click()
+    kreuzau.get_by_role("link", name="Partnervorschläge", exact=True).click()
     assert (
         kreuzau.locator("li.km-suggestion", has=kreuzau.get_by_role("heading", name="Aldenhoven")).count()
         == 0
@@ -208,11 +208,11 @@ def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
     world = make_world()  # no recompute yet
     page = contexts()
     _login(page, world.officer_c)
-    page.get_by_role("link", name="Partnervorschläge").click()
+    page.get_by_role("link", name="Partnervorschläge", exact=True).click()
     expect(page.get_by_role("heading", name="Noch keine Vorschläge")).to_be_visible()
     expect(page.get_by_text("jede Nacht neu berechnet")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name="Anfragen").click()
+    page.get_by_role("link", name="Anfragen", exact=True).click()
     expect(page.get_by_text("Noch keine Anfragen an Ihre Kommune.")).to_be_visible()
     assert_accessible(page)
 

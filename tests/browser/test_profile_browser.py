@@ -132,6 +132,7 @@ def test_coordinator_uploads_a_spreadsheet_sees_every_error_then_what_changed(pa
     page.get_by_label("E-Mail-Adresse").fill(coordinator.email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Koordination").click()  # the header's coordination menu
     page.get_by_role("link", name="Profile importieren").click()
     assert_accessible(page)
 

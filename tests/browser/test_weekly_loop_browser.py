@@ -47,6 +47,7 @@ def test_coordinator_funnel_brief_and_digest_preview_are_accessible(page, demo):
     SHOTS.mkdir(parents=True, exist_ok=True)
     _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
 
+    page.get_by_role("button", name="Koordination").click()  # the header's coordination menu
     page.get_by_role("link", name="Auswertung").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Auswertung: Wirkt die Plattform?")
     assert_accessible(page)

@@ -210,6 +210,8 @@ CASES = [
     ("GET", "/datenschutz", None, (200, 200, 200, 200, 200)),
     ("GET", "/impressum", None, (200, 200, 200, 200, 200)),
     ("GET", "/konto/anmelden", None, (200, 302, 302, 302, 302)),
+    # --- uebersicht: the personal start page after login
+    ("GET", "/uebersicht/", None, (L, 200, 200, 200, 200)),
     ("GET", "/kommunen/", None, (200, 200, 200, 200, 200)),
     ("GET", "/kommunen/{a_ags}", None, (200, 200, 200, 200, 200)),
     ("GET", "/kommunen/{b_ags}", None, (200, 200, 200, 200, 200)),
@@ -440,6 +442,7 @@ COVERED_BLUEPRINTS = (
     "netzwerke",
     "digest",
     "auswertung",
+    "uebersicht",
 )
 
 # Routes whose rows live in the accounts matrix (tests/plattform/accounts/test_authorization.py):

@@ -47,7 +47,7 @@ def test_login_never_redirects_to_another_host(client, app):
     response = client.post(
         "/konto/anmelden?next=//evil.example/", data={"email": user.email, "password": PASSWORD}
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/uebersicht/"
 
 
 def test_password_change_ends_other_sessions(client, app, login):

@@ -177,7 +177,7 @@ def test_a_known_identity_signs_in_directly_and_keeps_its_account(person, client
     assert not signed_in(client)
     # Second sign-in: the provider still knows the person (single sign-on), no form at either side.
     response = person.sign_in()
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/uebersicht/"
     assert signed_in(client)
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
     assert audit_actions().count("oidc.login") == 2
@@ -190,7 +190,7 @@ def test_next_is_kept_through_the_provider(person, client):
     assert response.headers["Location"] == "/konto/passwort"
     client.post("/konto/abmelden")
     foreign = person.sign_in(path="/konto/oidc/test/anmelden?next=https://boese.example/")
-    assert foreign.headers["Location"] == "/"
+    assert foreign.headers["Location"] == "/uebersicht/"
 
 
 def test_linking_an_existing_account_needs_its_password(person, client):
@@ -215,7 +215,7 @@ def test_linking_an_existing_account_needs_its_password(person, client):
     assert linked.details == {"anbieter": "TEST", "bestaetigt": "passwort"}
     # From now on the provider signs this account in directly.
     client.post("/konto/abmelden")
-    assert person.sign_in().headers["Location"] == "/" and signed_in(client)
+    assert person.sign_in().headers["Location"] == "/uebersicht/" and signed_in(client)
 
 
 def test_linking_by_the_mailed_link_works_once(person, client, smtp_server):
@@ -236,7 +236,7 @@ def test_linking_by_the_mailed_link_works_once(person, client, smtp_server):
     db.session.expire_all()
     assert [i.subject for i in db.session.get(User, existing.id).oidc_identities] == ["sub-erika-1"]
     assert other_browser.client.get(path).status_code == 400  # only once
-    assert person.sign_in().headers["Location"] == "/" and signed_in(client)
+    assert person.sign_in().headers["Location"] == "/uebersicht/" and signed_in(client)
 
 
 def test_an_account_without_password_is_offered_only_the_mail(person, client, app):

@@ -30,6 +30,7 @@ def test_officer_orders_the_digest_with_double_opt_in(page, smtp_server, kreuzau
     db.session.commit()
     log_in(page, user)
 
+    page.get_by_role("button", name=user.name).click()  # the account menu of the header
     page.get_by_role("link", name="Wochen-E-Mail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Wöchentliche E-Mail")
     assert_accessible(page)
