@@ -200,6 +200,47 @@ TYPE_LABELS_EN: dict[str, str] = {
     "community-manager": "The Community Managers",
 }
 
+HANDLUNGSFELD_LABELS_EN: dict[str, str] = {
+    "verwaltungshandeln": "Administrative action",
+    "digitale-infrastruktur": "Digital infrastructure",
+    "sicherheit": "Security",
+    "verkehr-mobilitaet": "Transport and mobility",
+    "bildung-kultur-wissenschaft": "Education, culture, science",
+    "wirtschaft-handel": "Business and trade",
+    "gesundheit-pflege": "Health and care",
+    "energie-umwelt": "Energy and environment",
+    "soziales": "Social affairs",
+    "ehrenamt-engagement": "Volunteering and civic engagement",
+    "integration": "Integration",
+}
+OPEN_FOR_LABELS_EN: dict[str, str] = {
+    "lernpartnerschaft": "Learning partnership",
+    "gemeinsames-projekt": "Joint project",
+    "nachnutzung": "Reuse",
+}
+GOAL_LABELS_EN: dict[str, str] = {
+    "rechtliche-vorgaben": "Implement legal requirements",
+    "foerdermittel": "Obtain funding",
+    "effizienz": "Make the administration more efficient and effective",
+    "leistungsangebot": "Extend the administration's services",
+    "buergernaehe": "Strengthen a citizen-oriented, open administration",
+    "attraktivitaet": "Make the municipality more attractive",
+    "daseinsvorsorge": "Develop municipal public services",
+    "wirtschaft": "Promote the economy",
+    "zivilgesellschaft": "Promote civic engagement",
+    "innovation": "Promote innovation",
+}
+# Keyed by the German group name (the group is stored as its German name in TOPICS).
+TOPIC_GROUP_LABELS_EN: dict[str, str] = {
+    "E-Government": "E-government",
+    "Daten": "Data",
+    "Strategie und Steuerung": "Strategy and steering",
+    "Mitarbeitende": "Staff",
+    "Infrastruktur": "Infrastructure",
+    "Örtliche Gemeinschaft": "Local community",
+    "Fachverfahren": "Specialist procedures",
+}
+
 
 def topic_label(slug: str, language: str = "de") -> str:
     """A topic's label in German or English (the slug itself if unknown)."""

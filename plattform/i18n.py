@@ -1,7 +1,7 @@
 """Language selection: German first, English on request (?lang=en, remembered in the session), and
 for a logged-in user the language stored in their account."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
@@ -65,3 +65,56 @@ def bound_gettext() -> Callable[..., str]:
         return text % variables if variables else text
 
     return gettext
+
+
+class LocalizedLabels(Mapping):
+    """Labels of a vocabulary (slug -> label) in the request's language: German, or English where the
+    vocabulary has it (a slug without an English label keeps its German one). Outside a request German.
+
+    Views hand these to templates where they used the German dicts (`labels.get(slug, slug)` works
+    the same); the stored data stays the German slugs.
+    """
+
+    def __init__(self, german: dict[str, str], english: dict[str, str]):
+        self._de = german
+        self._en = english
+
+    def _labels(self) -> dict[str, str]:
+        if has_request_context() and get_locale() is not None and get_locale().language == "en":
+            return {**self._de, **self._en}
+        return self._de
+
+    def __getitem__(self, slug: str) -> str:
+        return self._labels()[slug]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._de)
+
+    def __len__(self) -> int:
+        return len(self._de)
+
+    def is_german(self, slug: str) -> bool:
+        """True when the label shown for slug in this request is German (mark it lang="de")."""
+        return self._labels() is self._de or slug not in self._en
+
+
+def _vocabulary_labels():
+    from matching import vocabulary as v
+
+    return {
+        "TOPIC_LABELS": LocalizedLabels(v.TOPIC_LABELS_DE, v.TOPIC_LABELS_EN),
+        "TYPE_LABELS": LocalizedLabels(v.TYPE_LABELS_DE, v.TYPE_LABELS_EN),
+        "HANDLUNGSFELD_LABELS": LocalizedLabels(v.HANDLUNGSFELD_LABELS_DE, v.HANDLUNGSFELD_LABELS_EN),
+        "OPEN_FOR_LABELS": LocalizedLabels(v.OPEN_FOR_LABELS_DE, v.OPEN_FOR_LABELS_EN),
+        "GOAL_LABELS": LocalizedLabels(v.GOAL_LABELS_DE, v.GOAL_LABELS_EN),
+        "TOPIC_GROUP_LABELS": LocalizedLabels({g: g for g in v.TOPIC_GROUPS}, v.TOPIC_GROUP_LABELS_EN),
+    }
+
+
+_LABELS = _vocabulary_labels()
+TOPIC_LABELS: LocalizedLabels = _LABELS["TOPIC_LABELS"]
+TYPE_LABELS: LocalizedLabels = _LABELS["TYPE_LABELS"]
+HANDLUNGSFELD_LABELS: LocalizedLabels = _LABELS["HANDLUNGSFELD_LABELS"]
+OPEN_FOR_LABELS: LocalizedLabels = _LABELS["OPEN_FOR_LABELS"]
+GOAL_LABELS: LocalizedLabels = _LABELS["GOAL_LABELS"]
+TOPIC_GROUP_LABELS: LocalizedLabels = _LABELS["TOPIC_GROUP_LABELS"]

@@ -1,7 +1,8 @@
 """Sending e-mail: SMTP when MAIL_SERVER is set, else an outbox folder (the embedded default).
 
 Domains build an EmailMessage with `build_message` and hand it to `send_message`; nothing else
-talks to SMTP. Errors propagate so that Celery tasks can retry with backoff.
+talks to SMTP. Every mail ends with the same sign-off (templates/mail/_signoff.*, `signoff_text`).
+Errors propagate so that Celery tasks can retry with backoff.
 """
 
 from __future__ import annotations
@@ -13,9 +14,20 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
 
 from plattform.core.text import one_line
+
+
+def signoff_text() -> str:
+    """The one sign-off of every mail, as plain text in the current language. Templates include
+    templates/mail/_signoff.txt (or _signoff.html) themselves; mails built in code end with this."""
+    return render_template("mail/_signoff.txt")
+
+
+def signoff_html() -> str:
+    """The sign-off as one HTML paragraph (templates/mail/_signoff.html)."""
+    return render_template("mail/_signoff.html")
 
 
 def build_message(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from plattform.accounts.models import KommuneMembership, User
 from plattform.core.clock import utcnow
-from plattform.core.mail import build_message, send_message
+from plattform.core.mail import build_message, send_message, signoff_text
 from plattform.core.models import AuditEvent
 from plattform.extensions import db
 from plattform.i18n import N_
@@ -460,7 +460,7 @@ def send_invitation_mail(einladung: NetzwerkEinladung) -> None:
                 "Wenn Sie die Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren."
             )
             + "\n\n"
-            + _("Ihr Kommunalmatch-Team")
+            + signoff_text()
             + "\n"
         )
         subject = _("Einladung in das Netzwerk „%(name)s“", name=netzwerk.name)

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
-from matching.vocabulary import TOPIC_LABELS_DE
 from plattform.accounts.permissions import (
     acting_kommune_ids,
     can_act_for,
@@ -27,6 +26,7 @@ from plattform.core.exports import CSV_MIMETYPE, download
 from plattform.core.ratelimit import INVITATION_LIMIT, account_or_address
 from plattform.core.tasks import enqueue
 from plattform.extensions import db, limiter
+from plattform.i18n import TOPIC_LABELS
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke import bp
@@ -387,7 +387,7 @@ def graph(netzwerk_id: int):
         view=view,
         rows=member_rows(view),
         density=density_percent(view.analysis),
-        topic_labels=TOPIC_LABELS_DE,
+        topic_labels=TOPIC_LABELS,
     )
 
 
@@ -425,7 +425,7 @@ def themen(netzwerk_id: int):
         proposals=proposals,
         forms=forms,
         computed=computed,
-        topic_labels=TOPIC_LABELS_DE,
+        topic_labels=TOPIC_LABELS,
     )
 
 

@@ -30,8 +30,6 @@ from matching.taxonomy import (
 from matching.typology import TypeResult, TypeTestError, classify, validate_ranking
 from matching.vocabulary import (
     GOAL_LABELS_DE,
-    HANDLUNGSFELD_LABELS_DE,
-    OPEN_FOR_LABELS_DE,
     TOPIC_GROUPS,
     TOPIC_LABELS_DE,
     TOPICS,
@@ -50,6 +48,13 @@ from plattform.core.navigation import register_nav
 from plattform.core.tasks import enqueue
 from plattform.core.text import validates_own_text
 from plattform.extensions import db
+from plattform.i18n import (
+    HANDLUNGSFELD_LABELS,
+    OPEN_FOR_LABELS,
+    TOPIC_GROUP_LABELS,
+    TOPIC_LABELS,
+    TYPE_LABELS,
+)
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
 from plattform.kommunen.services import city_row_of, get_by_ags, is_matchable
@@ -604,24 +609,24 @@ def profile_section(kommune: Kommune) -> dict | None:
     staerken, bedarfe = profile.staerken, profile.bedarfe
     for group, topics in _topic_groups():
         items = [
-            (t.label_de, staerken.get(t.slug, 0), bedarfe.get(t.slug, 0))
+            (TOPIC_LABELS[t.slug], staerken.get(t.slug, 0), bedarfe.get(t.slug, 0))
             for t in topics
             if t.slug in staerken or t.slug in bedarfe
         ]
         if items:
-            rows.append((group, items))
+            rows.append((TOPIC_GROUP_LABELS.get(group, group), items))
     context.update(
-        type_label=profile_type_label(profile),
+        type_label=profile_type_label(profile)
+        if TYPE_LABELS.is_german(profile.typ or "")
+        else TYPE_LABELS.get(profile.typ),
         type_motto=TYPE_MOTTOS_DE.get(profile.typ or ""),
         topic_groups=rows,
         strength_words=STRENGTH_WORDS,
         need_words=NEED_WORDS,
         status_labels=STATUS_LABELS,
-        topic_labels=TOPIC_LABELS_DE,
-        felder=[
-            HANDLUNGSFELD_LABELS_DE[f] for f in profile.handlungsfelder or [] if f in HANDLUNGSFELD_LABELS_DE
-        ],
-        offen=[OPEN_FOR_LABELS_DE[o] for o in profile.offen_fuer or [] if o in OPEN_FOR_LABELS_DE],
+        topic_labels=TOPIC_LABELS,
+        felder=[HANDLUNGSFELD_LABELS[f] for f in profile.handlungsfelder or [] if f in HANDLUNGSFELD_LABELS],
+        offen=[OPEN_FOR_LABELS[o] for o in profile.offen_fuer or [] if o in OPEN_FOR_LABELS],
     )
     return context
 

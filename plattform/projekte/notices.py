@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from plattform.accounts.models import KommuneMembership, User
-from plattform.core.mail import build_message, send_message
+from plattform.core.mail import build_message, send_message, signoff_text
 from plattform.core.tasks import enqueue
 from plattform.extensions import db
 
@@ -69,7 +69,7 @@ def letter(user: User, body: str, url: str, link_text: str) -> str:
         + "\n\n"
         + f"{link_text}: {url}"
         + "\n\n"
-        + _("Ihr Kommunalmatch-Team")
+        + signoff_text()
         + "\n"
     )
 

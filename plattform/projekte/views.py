@@ -12,6 +12,7 @@ from plattform.core.actions import commit_action
 from plattform.core.forms import parse_form_int
 from plattform.core.routing import MAX_ID
 from plattform.extensions import db
+from plattform.i18n import TOPIC_LABELS
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.services import kommunen_by_name
 from plattform.projekte import bp
@@ -78,7 +79,7 @@ def liste():
         status=status,
         thema=thema,
         status_labels=PROJECT_STATUS_LABELS_DE,
-        topic_labels=TOPIC_LABELS_DE,
+        topic_labels=TOPIC_LABELS,
     )
 
 
@@ -97,7 +98,7 @@ def detail(project_id: int):
     return render_template(
         "projekte/detail.html",
         project=project,
-        topic_labels=TOPIC_LABELS_DE,
+        topic_labels=TOPIC_LABELS,
         join_form=join_form if joinable and not project.is_closed else None,
         leave_form=leave_form if leavable and not project.is_closed else None,
         status_form=status_form,
@@ -332,7 +333,7 @@ def vorschlaege():
         forms=forms,
         join_forms=join_forms,
         duplications=[(k, d) for k, d in duplications if d],
-        topic_labels=TOPIC_LABELS_DE,
+        topic_labels=TOPIC_LABELS,
         thema=thema,
     )
 

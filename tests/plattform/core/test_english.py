@@ -1,0 +1,73 @@
+"""English complete: a Kommune page asked for in English shows the vocabulary (topics, their groups,
+Handlungsfelder, "Offen für", the type) in English, and German content in it carries lang="de"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from matching.profiles import ProfileData, ProjectEntry
+from plattform.extensions import db
+from plattform.kommunen.services import get_by_ags
+from plattform.profile.services import save_profile
+
+ALDENHOVEN = "05358004"
+
+
+@pytest.fixture
+def aldenhoven(app, demo_region):
+    save_profile(
+        get_by_ags(ALDENHOVEN),
+        ProfileData(
+            ags=ALDENHOVEN,
+            handlungsfelder=("verkehr-mobilitaet", "soziales"),
+            staerken={"hundesteuer-digital": 3},
+            bedarfe={"open-data": 2},
+            projekte=(ProjectEntry("hundesteuer-digital", "laufend", "Hundesteuer ganz ohne Papier"),),
+            offen_fuer=("gemeinsames-projekt", "nachnutzung"),
+            reichweite_km=30,
+        ),
+    )
+    db.session.commit()
+    return ALDENHOVEN
+
+
+def test_the_profile_block_shows_the_vocabulary_in_english(client, aldenhoven):
+    page = client.get(f"/kommunen/{aldenhoven}?lang=en").text
+    assert '<html lang="en">' in page
+    for english in (
+        "Transport and mobility",
+        "Social affairs",
+        "Joint project",
+        "Reuse",
+        "Dog tax online",
+        "Open data",
+        "Specialist procedures",
+        "Data",
+    ):
+        assert english in page, english
+    for german in (
+        "Verkehr und Mobilität",
+        "Soziales",
+        "Gemeinsames Projekt",
+        "Hundesteuer digital",
+        "Fachverfahren",
+    ):
+        assert german not in page, german
+
+
+def test_the_same_page_in_german_keeps_the_german_labels(client, aldenhoven):
+    page = client.get(f"/kommunen/{aldenhoven}?lang=de").text
+    for german in ("Verkehr und Mobilität", "Gemeinsames Projekt", "Hundesteuer digital", "Fachverfahren"):
+        assert german in page, german
+
+
+def test_the_language_cookie_is_enough(client, aldenhoven):
+    client.get("/?lang=en")
+    assert "Transport and mobility" in client.get(f"/kommunen/{aldenhoven}").text
+
+
+def test_german_user_content_in_an_english_page_is_marked_lang_de(client, aldenhoven):
+    page = client.get(f"/kommunen/{aldenhoven}?lang=en").text
+    assert re.search(r'<span lang="de">Hundesteuer ganz ohne Papier</span>', page)
