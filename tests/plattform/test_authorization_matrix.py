@@ -250,6 +250,11 @@ CASES = [
     ("GET", "/projekte/{p_b}/abschliessen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/999999/abschliessen", None, (L, 404, 404, 404, 404)),
     ("GET", "/projekte/vorschlaege", None, (L, 200, 200, 200, 200)),
+    # Duplication per Kreis/Land: the Kreis coordination its Kreis, administrators every area
+    ("GET", "/projekte/doppelarbeit", None, (L, 403, 403, 200, 200)),
+    ("GET", "/projekte/doppelarbeit?ebene=kreis&gebiet=05999&sort=thema", None, (L, 403, 403, 200, 404)),
+    ("GET", "/projekte/doppelarbeit?ebene=kreis&gebiet=05888", None, (L, 403, 403, 403, 404)),
+    ("GET", "/projekte/doppelarbeit?ebene=land&gebiet=05", None, (L, 403, 403, 403, 404)),
     # Kooperationssteckbrief: only for the project's Kommunen, their coordination and administrators
     ("GET", "/projekte/{p_b}/steckbrief", None, (L, 404, 200, 200, 200)),
     ("GET", "/projekte/{p_a}/steckbrief", None, (L, 200, 404, 200, 200)),
