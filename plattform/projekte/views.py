@@ -516,3 +516,36 @@ def doppelarbeit():
         sort=sort,
         descending=descending,
     )
+
+
+@bp.get("/vorschlaege/<int:proposal_id>")
+@login_required
+def vorschlag(proposal_id: int):
+    """One proposal: its group on a map, the Kommunen as a table, the lead and the reuse sources. A
+    proposal is private to its Kommunen, their coordination and administrators (404 for others)."""
+    from plattform.kommunen.map import MapPoint, directory_points, group_map
+
+    if proposal_id > MAX_ID:
+        abort(404)
+    proposal = db.session.get(ProjectProposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    named = {k.id for k in proposal.member_kommunen}
+    mine = set(acting_kommune_ids(current_user)) | coordinated_kommune_ids(current_user)
+    if not (current_user.is_admin or named & mine):
+        abort(404)
+    rows = [
+        (k, "federfuehrung" if k.id == proposal.lead_kommune_id else "mitglied")
+        for k in proposal.member_kommunen
+    ]
+    rows += [(k, "nachnutzung") for k in proposal.reuse_kommunen]
+    if proposal.lead_kommune_id not in named:
+        rows.insert(0, (proposal.lead, "federfuehrung"))
+    points = [MapPoint(k.lat, k.lon, k.short_name, kind) for k, kind in rows if k.lat is not None]
+    return render_template(
+        "projekte/vorschlag.html",
+        p=proposal,
+        rows=rows,
+        group_map=group_map(points, directory_points(points)),
+        topic_labels=TOPIC_LABELS_DE,
+    )

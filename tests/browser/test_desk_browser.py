@@ -142,3 +142,52 @@ def test_an_administrator_reads_the_land_report(page, demo):
     expect(page.get_by_role("heading", name=re.compile("^Themen mit Doppelarbeit: "))).to_be_visible()
     assert page.locator("table.km-duplication tbody tr").count() > 0
     assert_accessible(page)
+
+
+def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo):
+    kreuzau = get_by_ags("05358028")
+    officer = MembershipFactory(kommune=kreuzau).user
+    db.session.commit()
+    _login(page, officer.email, PASSWORD)
+
+    page.goto(f"/netzwerke/{demo.id}")
+    members_map = page.get_by_role("img", name=f"Karte: Mitglieder des Netzwerks {KDVZ_NAME}")
+    expect(members_map).to_be_visible()
+    assert members_map.locator("circle").count() == len(demo.mitglieder)
+    assert_accessible(page)
+
+    page.goto("/vorschlaege/karte")
+    partner_map = page.get_by_role("img", name="Karte: Kreuzau und die vorgeschlagenen Partner")
+    expect(partner_map).to_be_visible()
+    rows = page.get_by_role("table", name="Vorgeschlagene Partner").locator("tbody tr").count()
+    assert rows > 0 and partner_map.locator("circle").count() == rows + 1
+    assert_accessible(page)
+
+    page.goto("/projekte/vorschlaege")
+    page.get_by_role("link", name=re.compile("^Gruppe auf der Karte")).first.click()
+    group_map = page.get_by_role("img", name=re.compile("^Karte: Kommunen des Vorschlags"))
+    expect(group_map).to_be_visible()
+    expect(page.get_by_role("table", name="Kommunen des Vorschlags mit ihrer Rolle")).to_be_visible()
+    assert_accessible(page)
+    for width in WIDTHS:
+        set_width(page, width)
+        assert not page_overflows(page), width
+        # Labels stay readable when the drawing is scaled to the phone's width.
+        size = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.km-group-map text')).fontSize)"
+            " * document.querySelector('.km-group-map svg').getBoundingClientRect().width / 640"
+        )
+        assert size >= 11, (width, size)
+
+
+def test_graph_labels_are_readable_and_the_drawing_fills_the_canvas(page, demo):
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    for width in WIDTHS:
+        set_width(page, width)
+        page.goto(f"/netzwerke/{demo.id}/graph")
+        graph = page.locator("#netzwerk-graph")
+        graph.wait_for(state="visible")
+        expect(graph).to_have_attribute("data-gezeichnet", "15")
+        # Before: labels 5-6 px at the fitted zoom, the drawing on 40 % of the canvas.
+        assert float(graph.get_attribute("data-schrift-px")) >= 12, width
+        assert float(graph.get_attribute("data-fuellung")) >= 0.8, width
