@@ -386,8 +386,11 @@ def duplication_rows(
         )
         for e in entries
     ]
+    return sort_duplication_rows(rows, sort, descending)
+
+
+def sort_duplication_rows(rows: list[DuplicationRow], sort: str, descending: bool) -> list[DuplicationRow]:
+    """Sort duplication rows by topic or by number of Kommunen (the network, Kreis and Land tables)."""
     if sort == "thema":
-        rows.sort(key=lambda r: r.label.lower(), reverse=descending)
-    else:
-        rows.sort(key=lambda r: (r.count, r.label.lower()), reverse=descending)
-    return rows
+        return sorted(rows, key=lambda r: r.label.lower(), reverse=descending)
+    return sorted(rows, key=lambda r: (r.count, r.label.lower()), reverse=descending)

@@ -172,12 +172,16 @@ def _render_detail(
     netzwerk, invite_form=None, import_form=None, coordinator_form=None, status=200, coordinates=True
 ):
     # Members read the network; invitations (addresses of people outside it) are the coordinators'.
+    from plattform.kommunen.map import directory_points, group_map, kommune_points
+
     open_invitations = [e for e in netzwerk.einladungen if e.status == "offen"] if coordinates else []
+    members = member_kommunen(netzwerk)
     return (
         render_template(
             "netzwerke/detail.html",
             netzwerk=netzwerk,
-            members=member_kommunen(netzwerk),
+            members=members,
+            member_map=group_map(points := kommune_points(members), directory_points(points)),
             open_invitations=open_invitations,
             invite_form=invite_form or InviteForm(prefix="einladen"),
             import_form=import_form or ImportForm(prefix="import"),

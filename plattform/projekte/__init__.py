@@ -22,6 +22,15 @@ def beat_schedule(app) -> dict:
 register_nav("projekte.liste", "Gemeinsame Projekte", 40)
 register_nav("projekte.vorschlaege", "Projektvorschläge", 41, visible=lambda: current_user.is_authenticated)
 
+
+def _reads_duplication() -> bool:
+    from plattform.projekte.reports import areas_for
+
+    return current_user.is_authenticated and (current_user.is_admin or bool(areas_for(current_user)))
+
+
+register_nav("projekte.doppelarbeit", "Doppelarbeit", 42, visible=_reads_duplication)
+
 from plattform.projekte import cli, digest, sections, tasks, views  # noqa: E402, F401
 
 tasks.connect_profile_updates()

@@ -25,7 +25,7 @@ from plattform.projekte.forms import (
     StatusForm,
 )
 from plattform.projekte.models import PROJECT_STATUS_LABELS_DE, ProjectProposal
-from plattform.projekte.proposals import duplications_for_kreis, proposals_for
+from plattform.projekte.proposals import proposals_for
 from plattform.projekte.services import (
     ProjectError,
     close_project,
@@ -323,16 +323,24 @@ def vorschlaege():
             form = KommuneChoiceForm(prefix="beitreten")
             form.kommune_id.choices = [(k.id, k.name) for k in joiners]
             join_forms[p.id] = form
+    from plattform.netzwerke.analysis import DUPLICATION_SORTS
+    from plattform.projekte.reports import Area, report
+
     kreise = {k.kreis for k in mine if k.kreis is not None} | {k for k in mine if k.is_kreis}
+    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
+    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
     duplications = [
-        (kreis, duplications_for_kreis(kreis.ags)) for kreis in sorted(kreise, key=lambda k: k.name)
+        report(Area("kreis", kreis.ags, kreis.display_name), sort, descending)
+        for kreis in sorted(kreise, key=lambda k: k.name)
     ]
     return render_template(
         "projekte/vorschlaege.html",
         proposals=proposals,
         forms=forms,
         join_forms=join_forms,
-        duplications=[(k, d) for k, d in duplications if d],
+        duplications=[r for r in duplications if r.rows],
+        sort=sort,
+        descending=descending,
         topic_labels=TOPIC_LABELS,
         thema=thema,
     )
@@ -468,3 +476,77 @@ def partnerschaft_steckbrief_pdf(partnership_id: int):
     """A partnership's Kooperationssteckbrief as PDF."""
     brief = _partnership_brief_or_404(partnership_id)
     return _brief_pdf(brief, url_for("projekte.partnerschaft_steckbrief", partnership_id=partnership_id))
+
+
+# --- Duplication per Kreis and Land: the coordinator's report as sortable tables --------------------
+
+
+@bp.get("/doppelarbeit")
+@login_required
+def doppelarbeit():
+    """Topics several Kommunen of a Kreis (or Land) work on separately: Kreis coordinators read their
+    Kreise, administrators every Kreis and Land (chosen with `ebene` and `gebiet`); others get 403."""
+    from plattform.netzwerke.analysis import DUPLICATION_SORTS
+    from plattform.projekte.reports import EBENEN, areas_for, report
+
+    areas = areas_for(current_user)
+    if not areas and not current_user.is_admin:
+        abort(403)
+    ebene = request.args.get("ebene", "kreis")
+    gebiet = request.args.get("gebiet")
+    if ebene not in EBENEN:
+        abort(404)
+    area = None
+    if gebiet:
+        area = next((a for a in areas if a.ebene == ebene and a.key == gebiet), None)
+        if area is None:
+            # A Kreis or Land one does not coordinate is refused; an administrator's unknown key is 404.
+            abort(404 if current_user.is_admin else 403)
+    else:
+        area = next((a for a in areas if a.ebene == ebene), None)
+        if area is None and ebene == "land" and not current_user.is_admin:
+            abort(403)
+    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
+    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
+    return render_template(
+        "projekte/doppelarbeit.html",
+        areas=areas,
+        area=area,
+        ebene=ebene,
+        result=report(area, sort, descending) if area is not None else None,
+        sort=sort,
+        descending=descending,
+    )
+
+
+@bp.get("/vorschlaege/<int:proposal_id>")
+@login_required
+def vorschlag(proposal_id: int):
+    """One proposal: its group on a map, the Kommunen as a table, the lead and the reuse sources. A
+    proposal is private to its Kommunen, their coordination and administrators (404 for others)."""
+    from plattform.kommunen.map import MapPoint, directory_points, group_map
+
+    if proposal_id > MAX_ID:
+        abort(404)
+    proposal = db.session.get(ProjectProposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    named = {k.id for k in proposal.member_kommunen}
+    mine = set(acting_kommune_ids(current_user)) | coordinated_kommune_ids(current_user)
+    if not (current_user.is_admin or named & mine):
+        abort(404)
+    rows = [
+        (k, "federfuehrung" if k.id == proposal.lead_kommune_id else "mitglied")
+        for k in proposal.member_kommunen
+    ]
+    rows += [(k, "nachnutzung") for k in proposal.reuse_kommunen]
+    if proposal.lead_kommune_id not in named:
+        rows.insert(0, (proposal.lead, "federfuehrung"))
+    points = [MapPoint(k.lat, k.lon, k.short_name, kind) for k, kind in rows if k.lat is not None]
+    return render_template(
+        "projekte/vorschlag.html",
+        p=proposal,
+        rows=rows,
+        group_map=group_map(points, directory_points(points)),
+        topic_labels=TOPIC_LABELS,
+    )

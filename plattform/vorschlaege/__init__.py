@@ -22,4 +22,4 @@ def beat_schedule(app) -> dict:
     }
 
 
-from plattform.vorschlaege import views  # noqa: E402, F401
+from plattform.vorschlaege import karte, views  # noqa: E402, F401

@@ -100,10 +100,38 @@
       componentSpacing: 80,
       nodeOverlap: 20
     }).run();
-    window.addEventListener("resize", function () {
+    // Cytoscape scales labels with the zoom: fitted to the canvas, a 12 px label was drawn at 5-6 px.
+    // Labels (and node sizes) are set in model units so that on screen they stay readable at any
+    // fitted zoom: LABEL_PX on screen, nodes at least MIN_NODE_PX.
+    var LABEL_PX = 13, MIN_NODE_PX = 14;
+    function readable() {
+      var z = cy.zoom() || 1;
+      cy.batch(function () {
+        cy.nodes().forEach(function (n) {
+          var size = Math.max(n.data("size"), MIN_NODE_PX / z);
+          n.style({ "font-size": LABEL_PX / z, width: size, height: size, "text-margin-y": 4 / z,
+                    "text-background-padding": 2 / z });
+        });
+      });
+      // The smallest label as drawn on screen (Cytoscape's rendered style), for the browser test.
+      var smallest = Infinity;
+      cy.nodes().forEach(function (n) { smallest = Math.min(smallest, parseFloat(n.renderedStyle("font-size"))); });
+      container.setAttribute("data-schrift-px", smallest.toFixed(1));
+    }
+    function fitAll() {
       cy.resize();
-      cy.fit(undefined, 40);
-    });
+      // Fit the nodes with their labels, with a small margin: the drawing fills the canvas.
+      cy.fit(cy.elements(), 16);
+      readable();
+      cy.fit(cy.elements(), 16);
+      readable();
+      var bb = cy.elements().renderedBoundingBox({ includeLabels: true });
+      var fill = Math.max(bb.w / container.clientWidth, bb.h / container.clientHeight);
+      container.setAttribute("data-fuellung", fill.toFixed(2));
+    }
+    fitAll();
+    cy.on("zoom", readable);
+    window.addEventListener("resize", fitAll);
     container.setAttribute("data-gezeichnet", String(data.nodes.length));
   }
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from plattform.core.demo import seed_demo
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
 from plattform.netzwerke.services import get_by_name
-from tests.browser.layout import WIDTHS, clipped, set_width
-from tests.factories import PASSWORD, MembershipFactory
+from tests.a11y import assert_accessible
+from tests.browser.layout import WIDTHS, clipped, page_height, page_overflows, set_width
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +97,97 @@ def _assert_label_inside(button, path: str, width: int) -> None:
         path,
         width,
     )
+
+
+def test_kreis_coordinator_finds_the_gaps_in_one_screen_and_sorts_the_kreis_report(page, demo):
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    page.goto(f"/netzwerke/{demo.id}/themen")
+    # Before: the coverage matrix came first and the gaps started at 3,048 px (page 9,231 px at 1280).
+    gaps = page.get_by_role("heading", name="Bedarfe, die niemand im Netzwerk abdeckt")
+    assert gaps.bounding_box()["y"] < 900
+    assert page_height(page) < 8000
+    # The folded coverage matrix opens on demand.
+    coverage = page.get_by_role("table", name="Themenabdeckung: Stärken und Bedarfe der Mitglieder je Thema")
+    expect(coverage).to_be_hidden()
+    page.get_by_text(re.compile(r"Alle Themen als Tabelle anzeigen")).click()
+    expect(coverage).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Doppelarbeit", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Doppelarbeit")
+    expect(page.get_by_role("heading", name="Themen mit Doppelarbeit: Kreis Düren")).to_be_visible()
+    table = page.locator("table.km-duplication")
+    expect(table.locator('th[aria-sort="descending"]')).to_contain_text("Anzahl Kommunen")
+    counts = [int(c) for c in table.locator("tbody td.kern-table__cell--numeric").all_inner_texts()]
+    assert len(counts) >= 2 and counts == sorted(counts, reverse=True)
+    expect(page.get_by_text(re.compile(r"^Stand: "))).to_be_visible()
+    assert_accessible(page)
+    table.get_by_role("link", name=re.compile("^Thema")).click()
+    table = page.locator("table.km-duplication")
+    labels = table.locator("tbody th").all_inner_texts()
+    assert labels == sorted(labels, key=str.lower)
+    for width in WIDTHS:
+        set_width(page, width)
+        assert not page_overflows(page), width
+    table.get_by_role("link", name=re.compile("^gemeinsames Projekt vorschlagen")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_an_administrator_reads_the_land_report(page, demo):
+    admin = UserFactory(is_admin=True)
+    db.session.commit()
+    _login(page, admin.email, PASSWORD)
+    page.goto("/projekte/doppelarbeit")
+    page.get_by_role("navigation", name="Doppelarbeit je Land").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name=re.compile("^Themen mit Doppelarbeit: "))).to_be_visible()
+    assert page.locator("table.km-duplication tbody tr").count() > 0
+    assert_accessible(page)
+
+
+def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo):
+    kreuzau = get_by_ags("05358028")
+    officer = MembershipFactory(kommune=kreuzau).user
+    db.session.commit()
+    _login(page, officer.email, PASSWORD)
+
+    page.goto(f"/netzwerke/{demo.id}")
+    members_map = page.get_by_role("img", name=f"Karte: Mitglieder des Netzwerks {KDVZ_NAME}")
+    expect(members_map).to_be_visible()
+    assert members_map.locator("circle").count() == len(demo.mitglieder)
+    assert_accessible(page)
+
+    page.goto("/vorschlaege/karte")
+    partner_map = page.get_by_role("img", name="Karte: Kreuzau und die vorgeschlagenen Partner")
+    expect(partner_map).to_be_visible()
+    rows = page.get_by_role("table", name="Vorgeschlagene Partner").locator("tbody tr").count()
+    assert rows > 0 and partner_map.locator("circle").count() == rows + 1
+    assert_accessible(page)
+
+    page.goto("/projekte/vorschlaege")
+    page.get_by_role("link", name=re.compile("^Gruppe auf der Karte")).first.click()
+    group_map = page.get_by_role("img", name=re.compile("^Karte: Kommunen des Vorschlags"))
+    expect(group_map).to_be_visible()
+    expect(page.get_by_role("table", name="Kommunen des Vorschlags mit ihrer Rolle")).to_be_visible()
+    assert_accessible(page)
+    for width in WIDTHS:
+        set_width(page, width)
+        assert not page_overflows(page), width
+        # Labels stay readable when the drawing is scaled to the phone's width.
+        size = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('.km-group-map text')).fontSize)"
+            " * document.querySelector('.km-group-map svg').getBoundingClientRect().width / 640"
+        )
+        assert size >= 11, (width, size)
+
+
+def test_graph_labels_are_readable_and_the_drawing_fills_the_canvas(page, demo):
+    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    for width in WIDTHS:
+        set_width(page, width)
+        page.goto(f"/netzwerke/{demo.id}/graph")
+        graph = page.locator("#netzwerk-graph")
+        graph.wait_for(state="visible")
+        expect(graph).to_have_attribute("data-gezeichnet", "15")
+        # Before: labels 5-6 px at the fitted zoom, the drawing on 40 % of the canvas.
+        assert float(graph.get_attribute("data-schrift-px")) >= 12, width
+        assert float(graph.get_attribute("data-fuellung")) >= 0.8, width

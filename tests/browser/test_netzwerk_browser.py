@@ -64,6 +64,7 @@ def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(p
     assert_accessible(page)
 
     page.get_by_role("link", name="Themen und Vorschläge").click()
+    page.get_by_text(re.compile("Alle Themen als Tabelle anzeigen")).click()  # the matrix is folded
     coverage = page.get_by_role("table", name="Themenabdeckung: Stärken und Bedarfe der Mitglieder je Thema")
     assert coverage.locator("tbody tr").count() > 3
     # Several Hundesteuer groups are proposed in the demo region; the kdvz story is the one Kreuzau leads.

@@ -230,6 +230,9 @@ CASES = [
     ("GET", "/vorschlaege/", None, (L, 200, 200, 200, 403)),
     ("GET", "/vorschlaege/?kommune={a_id}", None, (L, 200, 403, 403, 403)),
     ("GET", "/vorschlaege/?kommune={b_id}", None, (L, 403, 200, 403, 403)),
+    ("GET", "/vorschlaege/karte", None, (L, 200, 200, 200, 403)),
+    ("GET", "/vorschlaege/karte?kommune={a_id}", None, (L, 200, 403, 403, 403)),
+    ("GET", "/vorschlaege/karte?kommune={b_id}", None, (L, 403, 200, 403, 403)),
     # --- profile: reads
     ("GET", "/profil/typtest", None, (200, 200, 200, 200, 200)),
     ("GET", "/profil/typtest?ags={b_ags}", None, (200, 200, 200, 200, 200)),
@@ -255,6 +258,14 @@ CASES = [
     ("GET", "/projekte/{p_b}/abschliessen", None, (L, 403, 200, 403, 200)),
     ("GET", "/projekte/999999/abschliessen", None, (L, 404, 404, 404, 404)),
     ("GET", "/projekte/vorschlaege", None, (L, 200, 200, 200, 200)),
+    # One proposal with its group on a map: its Kommunen, their coordination and administrators
+    ("GET", "/projekte/vorschlaege/{vor_b}", None, (L, 404, 200, 200, 200)),
+    ("GET", "/projekte/vorschlaege/999999", None, (L, 404, 404, 404, 404)),
+    # Duplication per Kreis/Land: the Kreis coordination its Kreis, administrators every area
+    ("GET", "/projekte/doppelarbeit", None, (L, 403, 403, 200, 200)),
+    ("GET", "/projekte/doppelarbeit?ebene=kreis&gebiet=05999&sort=thema", None, (L, 403, 403, 200, 404)),
+    ("GET", "/projekte/doppelarbeit?ebene=kreis&gebiet=05888", None, (L, 403, 403, 403, 404)),
+    ("GET", "/projekte/doppelarbeit?ebene=land&gebiet=05", None, (L, 403, 403, 403, 404)),
     # Kooperationssteckbrief: only for the project's Kommunen, their coordination and administrators
     ("GET", "/projekte/{p_b}/steckbrief", None, (L, 404, 200, 200, 200)),
     ("GET", "/projekte/{p_a}/steckbrief", None, (L, 200, 404, 200, 200)),
