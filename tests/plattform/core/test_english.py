@@ -82,3 +82,17 @@ def test_the_type_card_names_types_goals_and_topics_in_english(client):
     for german in ("Die Bedächtigen", "Die Optimierer", "Die Serviceorientierten", "Die Community Manager"):
         assert german not in card, german
     assert "Rechtliche Vorgaben umsetzen" not in card and "Fördermittel erhalten" not in card
+
+
+def test_the_api_docs_page_has_english_summaries_and_marks_the_german_descriptions(client):
+    page = client.get("/api/v1/docs?lang=en").text
+    for english in (
+        "Search municipalities",
+        "Send a contact request",
+        "Contact requests",
+        "public (token optional)",
+    ):
+        assert english in page, english
+    assert "– Kommunen suchen</h3>" not in page and "– Search municipalities</h3>" in page
+    assert '<p class="kern-body" lang="de">' in page
+    assert "– Kommunen suchen</h3>" in client.get("/api/v1/docs?lang=de").text
