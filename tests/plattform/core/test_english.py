@@ -82,6 +82,10 @@ def test_the_type_card_names_types_goals_and_topics_in_english(client):
     for german in ("Die Bedächtigen", "Die Optimierer", "Die Serviceorientierten", "Die Community Manager"):
         assert german not in card, german
     assert "Rechtliche Vorgaben umsetzen" not in card and "Fördermittel erhalten" not in card
+    # The study's German texts (motto, what a type can teach) and the source line are marked German.
+    assert '<p class="kern-body km-motto" lang="de">' in card
+    assert card.count('<ul class="kern-list" lang="de">') == 2
+    assert '<span lang="de">KGSt/ÖFIT (2020): Digital vorangehen.' in page
 
 
 def test_the_api_docs_page_has_english_summaries_and_marks_the_german_descriptions(client):
