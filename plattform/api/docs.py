@@ -56,6 +56,57 @@ def schema_label(schema: dict | None) -> Markup:
     return text
 
 
+# The page in English: the operations' summaries, tags and access lines (the OpenAPI description
+# itself stays German, the API's language; descriptions are shown in German, marked lang="de").
+SUMMARIES_EN: dict[str, str] = {
+    "Wer bin ich?": "Who am I?",
+    "Kommunen suchen": "Search municipalities",
+    "Eine Kommune": "One municipality",
+    "Profil einer Kommune lesen": "Read a municipality's profile",
+    "Profil einer Kommune schreiben": "Write a municipality's profile",
+    "Partnervorschläge einer Kommune": "A municipality's partner suggestions",
+    "Kontaktanfragen Ihrer Kommunen": "Contact requests of your municipalities",
+    "Kontaktanfrage senden": "Send a contact request",
+    "Eine Kontaktanfrage": "One contact request",
+    "Kontaktanfrage annehmen": "Accept a contact request",
+    "Kontaktanfrage ablehnen": "Decline a contact request",
+    "Kontaktanfrage zurückziehen": "Withdraw a contact request",
+    "Gemeinsame Projekte": "Joint projects",
+    "Ein gemeinsames Projekt": "One joint project",
+    "Einem Projekt beitreten": "Join a project",
+    "Ein Projekt verlassen": "Leave a project",
+    "Ihre Netzwerke": "Your networks",
+    "Graph eines Netzwerks": "A network's graph",
+    "Themenabdeckung eines Netzwerks": "A network's topic coverage",
+}
+TAGS_EN: dict[str, str] = {
+    "Token": "Token",
+    "Kommunen": "Municipalities",
+    "Profile": "Profiles",
+    "Vorschläge": "Suggestions",
+    "Kontaktanfragen": "Contact requests",
+    "Projekte": "Projects",
+    "Netzwerke": "Networks",
+}
+AUTH_EN: dict[str, str] = {
+    "Token nötig": "token required",
+    "öffentlich (Token optional)": "public (token optional)",
+    "Token mit Umfang „schreiben“": "token with scope “schreiben” (write)",
+}
+
+
+def _english() -> bool:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return has_request_context() and getattr(get_locale(), "language", "de") == "en"
+
+
+def localized(text: str, english: dict[str, str]) -> str:
+    """text in English where the page is English and a translation is known, else unchanged."""
+    return english.get(text, text) if _english() else text
+
+
 @dataclass
 class Operation:
     """One documented operation for the page."""
@@ -124,15 +175,15 @@ def operations_by_tag(document: dict) -> list[tuple[str, list[Operation]]]:
                     method=method.upper(),
                     path=base + path,
                     anchor=op["operationId"],
-                    summary=op.get("summary", ""),
+                    summary=localized(op.get("summary", ""), SUMMARIES_EN),
                     description=op.get("description", ""),
-                    auth=auth,
+                    auth=localized(auth, AUTH_EN),
                     parameters=params,
                     body=body,
                     responses=responses,
                 )
             )
-    return [(tag, ops) for tag, ops in groups.items() if ops]
+    return [(localized(tag, TAGS_EN), ops) for tag, ops in groups.items() if ops]
 
 
 def schema_rows(schema: dict) -> list[dict[str, Any]]:

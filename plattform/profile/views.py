@@ -49,6 +49,7 @@ from plattform.core.tasks import enqueue
 from plattform.core.text import validates_own_text
 from plattform.extensions import db
 from plattform.i18n import (
+    GOAL_LABELS,
     HANDLUNGSFELD_LABELS,
     OPEN_FOR_LABELS,
     TOPIC_GROUP_LABELS,
@@ -156,15 +157,15 @@ def type_card(typ: str) -> TypeCard:
     for other in TYPES:
         if other == typ:
             continue
-        topics = tuple(TOPIC_LABELS_DE[t] for t in wants if t in PERSONA_CAN_TEACH[other])
+        topics = tuple(TOPIC_LABELS[t] for t in wants if t in PERSONA_CAN_TEACH[other])
         if topics:
-            learn_from.append((TYPE_LABELS_DE[other], topics))
+            learn_from.append((TYPE_LABELS[other], topics))
     return TypeCard(
         typ=typ,
-        label=TYPE_LABELS_DE[typ],
+        label=TYPE_LABELS[typ],
         motto=TYPE_MOTTOS_DE[typ],
         found_as=TYPE_FOUND_AS_DE[typ],
-        defining_goals=tuple(GOAL_LABELS_DE[g] for g in DEFINING_GOALS[typ]),
+        defining_goals=tuple(GOAL_LABELS[g] for g in DEFINING_GOALS[typ]),
         can_teach=PERSONA_CAN_TEACH_DE[typ],
         wants_to_learn=PERSONA_WANTS_TO_LEARN_DE[typ],
         learn_from=tuple(learn_from),

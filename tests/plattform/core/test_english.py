@@ -71,3 +71,32 @@ def test_the_language_cookie_is_enough(client, aldenhoven):
 def test_german_user_content_in_an_english_page_is_marked_lang_de(client, aldenhoven):
     page = client.get(f"/kommunen/{aldenhoven}?lang=en").text
     assert re.search(r'<span lang="de">Hundesteuer ganz ohne Papier</span>', page)
+
+
+def test_the_type_card_names_types_goals_and_topics_in_english(client):
+    page = client.get(
+        "/profil/typtest/ergebnis?ziel=rechtliche-vorgaben&ziel=foerdermittel&ziel=effizienz&lang=en"
+    ).text
+    card = page.split('id="steckbrief"', 1)[1].split("</section>", 1)[0]
+    assert "The Optimisers" in card or "The Deliberate" in card or "The Service-Oriented" in card
+    for german in ("Die Bedächtigen", "Die Optimierer", "Die Serviceorientierten", "Die Community Manager"):
+        assert german not in card, german
+    assert "Rechtliche Vorgaben umsetzen" not in card and "Fördermittel erhalten" not in card
+    # The study's German texts (motto, what a type can teach) and the source line are marked German.
+    assert '<p class="kern-body km-motto" lang="de">' in card
+    assert card.count('<ul class="kern-list" lang="de">') == 2
+    assert '<span lang="de">KGSt/ÖFIT (2020): Digital vorangehen.' in page
+
+
+def test_the_api_docs_page_has_english_summaries_and_marks_the_german_descriptions(client):
+    page = client.get("/api/v1/docs?lang=en").text
+    for english in (
+        "Search municipalities",
+        "Send a contact request",
+        "Contact requests",
+        "public (token optional)",
+    ):
+        assert english in page, english
+    assert "– Kommunen suchen</h3>" not in page and "– Search municipalities</h3>" in page
+    assert '<p class="kern-body" lang="de">' in page
+    assert "– Kommunen suchen</h3>" in client.get("/api/v1/docs?lang=de").text
