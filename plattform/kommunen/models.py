@@ -24,6 +24,9 @@ KIND_LABELS_DE: dict[str, str] = {
     "gemeindefreies-gebiet": N_("Gemeindefreies Gebiet"),
 }
 
+# Kreis kinds that are matchable Kommunen of their own; a kreisfreie Stadt matches as its Gemeinde row.
+KREIS_KINDS_MATCHABLE = ("kreis", "landkreis", "regionalverband")
+
 VERSTAEDTERUNG_LABELS_DE = {
     1: N_("dicht besiedelt"),
     2: N_("mittlere Besiedlungsdichte"),
@@ -94,6 +97,13 @@ class Kommune(db.Model):
     def is_kreis(self) -> bool:
         """Whether this row is a Kreis or kreisfreie Stadt at Kreis level."""
         return self.ebene == "kreis"
+
+    @property
+    def is_matchable(self) -> bool:
+        """Whether it has a profile of its own and gets suggestions: every Gemeinde, and the Kreise,
+        Landkreise and Regionalverbände; not the Kreis row of a kreisfreie Stadt or a Stadtkreis (08212
+        beside 08212000 Karlsruhe), whose city matches as its Gemeinde row."""
+        return self.ebene == "gemeinde" or self.kind in KREIS_KINDS_MATCHABLE
 
     @property
     def kind_label(self) -> str:
