@@ -200,7 +200,14 @@ def _kommune_choices(user, ags_param: str | None) -> list[tuple[str, str]]:
             kommunen.append(extra)
     kommunen = [k for k in kommunen if is_matchable(k)]  # a Kreis row of a kreisfreie Stadt never matches
     kommunen.sort(key=lambda k: (k.ebene != "gemeinde", k.name))
-    return [(k.ags, f"{k.name} ({_(k.kind_label)})") for k in kommunen]
+    return [(k.ags, _choice_label(k)) for k in kommunen]
+
+
+def _choice_label(kommune: Kommune) -> str:
+    """'Kreuzau (Gemeinde)', 'Aach, Stadt', 'Kreis Düren': the kind said once (translated)."""
+    if kommune.ebene == "gemeinde" and "," not in kommune.name:
+        return f"{kommune.name} ({_(kommune.kind_label)})"
+    return kommune.choice_label
 
 
 def _render_not_matchable(kommune: Kommune):
