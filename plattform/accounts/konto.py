@@ -40,7 +40,7 @@ from plattform.core.clock import utcnow
 from plattform.core.ratelimit import MAIL_ACTION_LIMIT, account_or_address
 from plattform.extensions import db, limiter
 from plattform.kommunen.models import Kommune
-from plattform.kommunen.services import get_by_ags, search_kommunen
+from plattform.kommunen.services import city_row_of, get_by_ags, not_matchable_message, search_kommunen
 
 SEARCH_LIMIT = 20
 
@@ -202,7 +202,7 @@ def kommune_beantragen():
     if query and kommune is None:
         results = list(db.session.scalars(search_kommunen(query).limit(SEARCH_LIMIT)))
     form = None
-    if kommune is not None:
+    if kommune is not None and kommune.is_matchable:
         form = _request_form(kommune)
     return render_template(
         "accounts/kommune_beantragen.html",
@@ -212,6 +212,8 @@ def kommune_beantragen():
         form=form,
         limit=SEARCH_LIMIT,
         existing=_existing_membership(kommune),
+        not_matchable=not_matchable_message(kommune) if kommune is not None and form is None else None,
+        city_row_of=city_row_of,
     )
 
 
@@ -242,6 +244,9 @@ def kommune_beantragen_senden(ags: str):
     kommune = get_by_ags(ags)
     if kommune is None or not kommune.active:
         abort(404)
+    if not kommune.is_matchable:
+        flash(not_matchable_message(kommune), "error")
+        return redirect(url_for("accounts.kommune_beantragen", ags=kommune.ags))
     form = _request_form(kommune, formdata=request.form)
     if form.validate_on_submit():
         try:
@@ -272,4 +277,5 @@ def kommune_beantragen_senden(ags: str):
         form=form,
         limit=SEARCH_LIMIT,
         existing=_existing_membership(kommune),
+        city_row_of=city_row_of,
     ), 422

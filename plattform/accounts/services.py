@@ -83,6 +83,10 @@ def request_membership(user: User, kommune_id: int, role: str = "mitglied", mess
     kommune = db.session.get(Kommune, kommune_id)
     if kommune is None or not kommune.active:
         raise AccountError(_("Diese Kommune gibt es im Verzeichnis nicht (mehr)."))
+    if not kommune.is_matchable:  # the Kreis row of a kreisfreie Stadt: its city's row is the one to ask
+        from plattform.kommunen.services import not_matchable_message
+
+        raise AccountError(not_matchable_message(kommune))
     if role == "koordination" and kommune.ebene != "kreis":
         raise AccountError(_("Koordination kann nur für einen Kreis beantragt werden."))
     membership = db.session.scalar(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.i18n import N_
+from plattform.kommunen import names
 
 KIND_LABELS_DE: dict[str, str] = {
     "gemeinde": N_("Gemeinde"),
@@ -23,6 +24,9 @@ KIND_LABELS_DE: dict[str, str] = {
     "regionalverband": N_("Regionalverband"),
     "gemeindefreies-gebiet": N_("Gemeindefreies Gebiet"),
 }
+
+# Kreis kinds that are matchable Kommunen of their own; a kreisfreie Stadt matches as its Gemeinde row.
+KREIS_KINDS_MATCHABLE = ("kreis", "landkreis", "regionalverband")
 
 VERSTAEDTERUNG_LABELS_DE = {
     1: N_("dicht besiedelt"),
@@ -96,6 +100,13 @@ class Kommune(db.Model):
         return self.ebene == "kreis"
 
     @property
+    def is_matchable(self) -> bool:
+        """Whether it has a profile of its own and gets suggestions: every Gemeinde, and the Kreise,
+        Landkreise and Regionalverbände; not the Kreis row of a kreisfreie Stadt or a Stadtkreis (08212
+        beside 08212000 Karlsruhe), whose city matches as its Gemeinde row."""
+        return self.ebene == "gemeinde" or self.kind in KREIS_KINDS_MATCHABLE
+
+    @property
     def kind_label(self) -> str:
         """The German label of the kind of Kommune (templates translate it with `_()`)."""
         return KIND_LABELS_DE.get(self.kind, self.kind)
@@ -103,21 +114,24 @@ class Kommune(db.Model):
     @property
     def short_name(self) -> str:
         """The name without Destatis' suffix (", Stadt"), as officers say it."""
-        return self.name.split(",")[0].strip()
+        return names.short_name(self.name)
 
     @property
     def display_name(self) -> str:
         """How explanations name the Kommune: 'Kreis Düren' beside 'Düren' (the town), 'Städteregion
         Aachen' as it is; no ', Stadt'."""
-        short = self.short_name
-        lowered = short.lower()
-        if (
-            self.ebene == "kreis"
-            and self.kind in ("kreis", "landkreis")
-            and not any(word in lowered for word in ("kreis", "region", "verband"))
-        ):
-            return f"{KIND_LABELS_DE[self.kind]} {short}"
-        return short
+        return names.kreis_display_name(self.name, self.ebene, self.kind)
+
+    @property
+    def kreis_phrase(self) -> tuple[str, str] | None:
+        """(preposition, name in the dative) placing a Gemeinde in this Kreis: ("im", "Kreis Düren"),
+        ("in der", "Städteregion Aachen"); None for a kreisfreie Stadt's Kreis row."""
+        return names.kreis_phrase(self.name, self.ebene, self.kind)
+
+    @property
+    def choice_label(self) -> str:
+        """One label for choice lists: 'Kreuzau (Gemeinde)', 'Aach, Stadt', 'Kreis Düren'."""
+        return names.choice_label(self.name, self.ebene, self.kind_label, self.kind)
 
     @property
     def verstaedterung_label(self) -> str | None:

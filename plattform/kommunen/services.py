@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 
 from plattform.core.clock import utcnow
 from plattform.extensions import db
 from plattform.kommunen.gvisys import GvIsysExtract, read_gv_isys
 from plattform.kommunen.models import (
+    KREIS_KINDS_MATCHABLE,
     DirectoryImport,
     GemeindefreiesGebiet,
     Gemeindeverband,
@@ -27,8 +29,6 @@ log = logging.getLogger(__name__)
 
 DEMO_REGION_PATH = Path(__file__).resolve().parent / "data" / "demo-region-gv-isys.csv"
 SOURCE_LINE = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys"
-# Kreis kinds that are matchable Kommunen of their own; a kreisfreie Stadt matches as its Gemeinde row.
-KREIS_KINDS_MATCHABLE = ("kreis", "landkreis", "regionalverband")
 _QUARTER_END = {"1": "31.03.", "2": "30.06.", "3": "30.09.", "4": "31.12."}
 
 
@@ -269,10 +269,8 @@ def matchable_filter():
 
 
 def is_matchable(kommune: Kommune) -> bool:
-    """Whether the Kommune has a profile of its own and gets suggestions: every Gemeinde, and the Kreise,
-    Landkreise and Regionalverbände. The Kreis row of a kreisfreie Stadt or a Stadtkreis (08212 beside
-    08212000 Karlsruhe) is not: the city matches as its Gemeinde row (see city_row_of)."""
-    return kommune.ebene == "gemeinde" or kommune.kind in KREIS_KINDS_MATCHABLE
+    """Whether the Kommune has a profile of its own and gets suggestions (see Kommune.is_matchable)."""
+    return kommune.is_matchable
 
 
 def city_row_of(kommune: Kommune) -> Kommune | None:
@@ -285,6 +283,26 @@ def city_row_of(kommune: Kommune) -> Kommune | None:
         .order_by(Kommune.active.desc(), Kommune.ags)
         .limit(1)
     ).first()
+
+
+def not_matchable_message(kommune: Kommune) -> str:
+    """Why the Kreis row of a kreisfreie Stadt cannot be chosen (type test, profile, membership),
+    pointing to the city's own row."""
+    city = city_row_of(kommune)
+    if city is None:
+        return _(
+            "%(name)s (%(ags)s) ist die Kreisebene einer kreisfreien Stadt und bekommt keine Vorschläge.",
+            name=kommune.name,
+            ags=kommune.ags,
+        )
+    return _(
+        "%(name)s (%(ags)s) ist die Kreisebene der kreisfreien Stadt und bekommt keine Vorschläge. Typtest, "
+        "Profil und Mitgliedschaft gehören zur Stadt selbst: %(city)s (%(city_ags)s).",
+        name=kommune.name,
+        ags=kommune.ags,
+        city=city.name,
+        city_ags=city.ags,
+    )
 
 
 def search_kommunen(query: str = "", land: str | None = None, kreis: str | None = None):

@@ -12,7 +12,15 @@ from plattform.kommunen import bp
 from plattform.kommunen.map import position_map
 from plattform.kommunen.models import Kommune, Land
 from plattform.kommunen.sections import sections_for
-from plattform.kommunen.services import SOURCE_LINE, get_by_ags, kreis_options, latest_import, search_kommunen
+from plattform.kommunen.services import (
+    SOURCE_LINE,
+    city_row_of,
+    get_by_ags,
+    kreis_options,
+    latest_import,
+    not_matchable_message,
+    search_kommunen,
+)
 
 
 @bp.get("/")
@@ -62,4 +70,6 @@ def detail(ags: str):
         source_line=source,
         imported=imported,
         sections=sections_for(kommune),
+        not_matchable=None if kommune.is_matchable else not_matchable_message(kommune),
+        city=city_row_of(kommune),
     )

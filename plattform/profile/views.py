@@ -58,7 +58,7 @@ from plattform.i18n import (
 )
 from plattform.kommunen.models import Kommune
 from plattform.kommunen.sections import register_kommune_section
-from plattform.kommunen.services import city_row_of, get_by_ags, is_matchable
+from plattform.kommunen.services import get_by_ags, is_matchable, not_matchable_message
 from plattform.profile import bp
 from plattform.profile.formats import FORMATS, ProfileImportError, profiles_csv, write_template_xlsx
 from plattform.profile.forms import (
@@ -206,26 +206,14 @@ def _kommune_choices(user, ags_param: str | None) -> list[tuple[str, str]]:
             kommunen.append(extra)
     kommunen = [k for k in kommunen if is_matchable(k)]  # a Kreis row of a kreisfreie Stadt never matches
     kommunen.sort(key=lambda k: (k.ebene != "gemeinde", k.name))
-    return [(k.ags, f"{k.name} ({_(k.kind_label)})") for k in kommunen]
+    return [(k.ags, _choice_label(k)) for k in kommunen]
 
 
-def not_matchable_message(kommune: Kommune) -> str:
-    """Why the Kreis row of a kreisfreie Stadt cannot be chosen, pointing to the city's own row."""
-    city = city_row_of(kommune)
-    if city is None:
-        return _(
-            "%(name)s (%(ags)s) ist die Kreisebene einer kreisfreien Stadt und bekommt keine Vorschläge.",
-            name=kommune.name,
-            ags=kommune.ags,
-        )
-    return _(
-        "%(name)s (%(ags)s) ist die Kreisebene der kreisfreien Stadt und bekommt keine Vorschläge. Typtest, "
-        "Profil und Mitgliedschaft gehören zur Stadt selbst: %(city)s (%(city_ags)s).",
-        name=kommune.name,
-        ags=kommune.ags,
-        city=city.name,
-        city_ags=city.ags,
-    )
+def _choice_label(kommune: Kommune) -> str:
+    """'Kreuzau (Gemeinde)', 'Aach, Stadt', 'Kreis Düren': the kind said once (translated)."""
+    if kommune.ebene == "gemeinde" and "," not in kommune.name:
+        return f"{kommune.name} ({_(kommune.kind_label)})"
+    return kommune.choice_label
 
 
 def _render_not_matchable(kommune: Kommune):

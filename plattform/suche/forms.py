@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
@@ -47,6 +47,18 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
+    q = StringField(_l("Name, Gemeindeschlüssel (AGS) oder Postleitzahl"))
+    ebene = SelectField(
+        _l("Ebene"),
+        choices=choices(
+            [
+                ("", _l("Gemeinden, Städte und Kreise")),
+                ("gemeinde", _l("nur Gemeinden und Städte")),
+                ("kreis", _l("nur Kreise")),
+            ]
+        ),
+        default="",
+    )
     land = SelectField(_l("Land"), choices=[], default="")
     kreis = SelectField(_l("Kreis"), choices=[], default="")
     typ = SelectField(_l("Typ (laut Typentest)"), choices=type_choices, default="")

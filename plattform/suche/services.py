@@ -33,6 +33,8 @@ TOPIC_ROLES = ("staerke", "bedarf", "beides")
 class SearchCriteria:
     """What the officer filters by; None or "" means "any"."""
 
+    query: str | None = None  # name, AGS (or its prefix) or PLZ
+    ebene: str | None = None  # "gemeinde" or "kreis"
     land: str | None = None
     kreis: str | None = None  # Kreisschlüssel (5 digits)
     typ: str | None = None
@@ -96,6 +98,16 @@ def _statement(c: SearchCriteria):
         .outerjoin(Profile, Profile.kommune_id == Kommune.id)
         .where(matchable_filter())
     )
+    query = (c.query or "").strip()
+    if query.isdigit() and len(query) == 5:
+        # Five digits are a PLZ or a Kreisschlüssel: show both.
+        stmt = stmt.where(sa.or_(Kommune.plz == query, Kommune.ags.startswith(query)))
+    elif query.isdigit():
+        stmt = stmt.where(sa.or_(Kommune.ags.startswith(query), Kommune.plz.startswith(query)))
+    elif query:
+        stmt = stmt.where(Kommune.name_search.contains(query.lower(), autoescape=True))
+    if c.ebene in ("gemeinde", "kreis"):
+        stmt = stmt.where(Kommune.ebene == c.ebene)
     if c.land:
         stmt = stmt.where(Kommune.land_schluessel == c.land)
     if c.kreis:
@@ -149,6 +161,11 @@ def search(c: SearchCriteria, page: int = 1, per_page: int = 25) -> ResultPage:
         start = (page - 1) * per_page
         return ResultPage(hits[start : start + per_page], page, per_page, len(hits))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    query = (c.query or "").strip().lower()
+    if query and not query.isdigit():  # the exact name first, then names starting with it
+        stmt = stmt.order_by(
+            sa.case((Kommune.name_search == query, 0), (Kommune.name_search.startswith(query), 1), else_=2)
+        )
     rows = db.session.execute(
         stmt.order_by(Kommune.name_search, Kommune.ags).limit(per_page).offset((page - 1) * per_page)
     )

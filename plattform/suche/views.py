@@ -32,7 +32,8 @@ def _own_kommunen() -> list[Kommune]:
 
 @bp.get("/")
 def suche():
-    """Search Kommunen by Land, Kreis, type, topic (strength or need), size and distance."""
+    """Search Kommunen by name, AGS or PLZ, level, Land, Kreis, type, topic (strength or need), size and
+    distance."""
     form = SearchForm(request.args)
     laender = db.session.scalars(sa.select(Land).order_by(Land.name)).all()
     form.land.choices = choices([("", _("Alle Länder")), *((land.schluessel, land.name) for land in laender)])
@@ -44,6 +45,8 @@ def suche():
     page = None
     if valid:
         criteria = SearchCriteria(
+            query=(form.q.data or "").strip()[:100] or None,
+            ebene=form.ebene.data or None,
             land=form.land.data or None,
             kreis=form.kreis.data or None,
             typ=form.typ.data or None,

@@ -42,7 +42,8 @@ def test_kommune_page_shows_facts_source_kreis_and_map(client, demo_region):
     html = client.get("/kommunen/05358028").text
     assert "<h1" in html and "Kreuzau" in html
     assert "17.444" in html
-    assert 'href="/kommunen/05358">Düren</a>' in html
+    kreis = '<a class="kern-link" href="/kommunen/05358">Kreis Düren</a>'
+    assert f"Gemeinde im {kreis}, Nordrhein-Westfalen" in html
     assert "Quelle: Statistisches Bundesamt (Destatis)" in html
     assert "<svg" in html and 'role="img"' in html and "Lage von Kreuzau in Deutschland" in html
 
