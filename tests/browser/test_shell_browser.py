@@ -135,3 +135,19 @@ def test_form_errors_move_the_focus_to_the_summary(page, world):
     page.get_by_role("button", name="Konto anlegen").click()
     expect(page.get_by_role("region", name="Bitte prüfen Sie Ihre Angaben")).to_be_focused()
     assert not page_overflows(page)
+
+
+def test_language_link_on_a_page_rendered_for_a_post(page, world):
+    page.goto("/konto/anmelden")
+    page.get_by_role("button", name="Anmelden").click()  # empty fields: the page comes back from the POST
+    expect(page.get_by_role("region", name="Bitte prüfen Sie Ihre Angaben")).to_be_focused()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
+    assert page.url.endswith("/konto/anmelden")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    assert_accessible(page)
+    page.goto("/gibt-es-nicht")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("banner")).to_be_visible()
+    assert_accessible(page)

@@ -209,6 +209,7 @@ CASES = [
     ("GET", "/health", None, (200, 200, 200, 200, 200)),
     ("GET", "/datenschutz", None, (200, 200, 200, 200, 200)),
     ("GET", "/impressum", None, (200, 200, 200, 200, 200)),
+    ("GET", "/sprache/de?zurueck=/kommunen/", None, (302, 302, 302, 302, 302)),
     ("GET", "/konto/anmelden", None, (200, 302, 302, 302, 302)),
     # --- uebersicht: the personal start page after login
     ("GET", "/uebersicht/", None, (L, 200, 200, 200, 200)),
