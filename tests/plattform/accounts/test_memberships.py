@@ -176,7 +176,8 @@ def test_navigation_shows_entries_by_role(app, login, kreis_setup):
         c = app.test_client()
         c.post("/konto/anmelden", data={"email": user.email, "password": "Sicheres-Passwort-2026"})
         html = c.get("/").text
-        return html.split('aria-label="Hauptnavigation"')[1].split("</nav>")[0]
+        # The header: main navigation with its menus and the account menu under the user's name.
+        return html.split("data-km-header")[1].split("</header>")[0]
 
     officer_nav = nav_of(officer)
     assert (

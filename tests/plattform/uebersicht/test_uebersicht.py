@@ -62,7 +62,8 @@ def test_an_officer_sees_new_suggestions_and_open_requests(client, login, world)
     db.session.commit()
     login(world.officer_a)
     html = client.get("/uebersicht/").text
-    assert "2 neue Partnervorschläge" in html
+    # b has written to a: a partner in conversation is no longer a suggestion (only c is new).
+    assert "1 neuer Partnervorschlag" in html
     assert f'href="/vorschlaege/?kommune={world.a.id}"' in html
     assert "1 offene Anfrage wartet auf Ihre Antwort" in html
     assert f'href="/kontakte/?kommune={world.a.id}"' in html
@@ -70,8 +71,8 @@ def test_an_officer_sees_new_suggestions_and_open_requests(client, login, world)
     # Once the dashboard has shown them, they are no longer new.
     assert client.get("/vorschlaege/").status_code == 200
     html = client.get("/uebersicht/").text
-    assert "neue Partnervorschläge" not in html
-    assert "2 Partnervorschläge ansehen" in html
+    assert "neuer Partnervorschlag" not in html
+    assert "1 Partnervorschlag ansehen" in html
 
 
 def test_an_officer_without_news_is_told_so(client, login, world):
