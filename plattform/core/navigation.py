@@ -68,6 +68,7 @@ ACCOUNT = "konto"
 MENU_OF = {
     "projekte.liste": "projekte",
     "projekte.vorschlaege": "projekte",
+    "projekte.doppelarbeit": "koordination",
     "verwaltung.freigaben": "koordination",
     "profile.import_page": "koordination",
     "auswertung.index": "koordination",

@@ -4,21 +4,12 @@ alternative (issue 15 item 5). The drawing is plattform.kommunen.map; no tile se
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from plattform.accounts.permissions import acting_kommune_ids
-from plattform.core.navigation import register_nav
 from plattform.kommunen.map import MapPoint, directory_points, group_map
 from plattform.kontakte.views import acting_kommunen, selected_kommune
 from plattform.vorschlaege import bp
 from plattform.vorschlaege.services import dashboard_list
-
-register_nav(
-    "vorschlaege.karte",
-    "Partnerkarte",
-    21,
-    visible=lambda: bool(current_user.is_authenticated and acting_kommune_ids(current_user)),
-)
 
 
 @bp.get("/karte")

@@ -113,6 +113,7 @@ def test_kreis_coordinator_finds_the_gaps_in_one_screen_and_sorts_the_kreis_repo
     expect(coverage).to_be_visible()
     assert_accessible(page)
 
+    page.get_by_role("button", name="Koordination").click()  # the header's coordination menu
     page.get_by_role("link", name="Doppelarbeit", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Doppelarbeit")
     expect(page.get_by_role("heading", name="Themen mit Doppelarbeit: Kreis Düren")).to_be_visible()
