@@ -62,8 +62,8 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         new_incoming += is_new
         text = _(
             "%(von)s möchte mit %(an)s eine Lernpartnerschaft beginnen (Anfrage vom %(datum)s).",
-            von=request.from_kommune.short_name,
-            an=request.to_kommune.short_name,
+            von=request.from_kommune.display_name,
+            an=request.to_kommune.display_name,
             datum=formatting.date(request.created_at),
         )
         if not is_new:
@@ -72,7 +72,7 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
             DigestItem(
                 text_de=text,
                 url_path=request_path(request),
-                link_de=_("Anfrage von %(name)s beantworten", name=request.from_kommune.short_name),
+                link_de=_("Anfrage von %(name)s beantworten", name=request.from_kommune.display_name),
                 key=key,
                 new=is_new,
             )
@@ -81,21 +81,21 @@ def contact_requests_section(user: User, since: datetime, until: datetime) -> Di
         text = (
             _(
                 "%(an)s hat die Anfrage von %(von)s angenommen.",
-                an=request.to_kommune.short_name,
-                von=request.from_kommune.short_name,
+                an=request.to_kommune.display_name,
+                von=request.from_kommune.display_name,
             )
             if request.status == "angenommen"
             else _(
                 "%(an)s hat die Anfrage von %(von)s abgelehnt.",
-                an=request.to_kommune.short_name,
-                von=request.from_kommune.short_name,
+                an=request.to_kommune.display_name,
+                von=request.from_kommune.display_name,
             )
         )
         items.append(
             DigestItem(
                 text_de=text,
                 url_path=request_path(request),
-                link_de=_("Antwort von %(name)s ansehen", name=request.to_kommune.short_name),
+                link_de=_("Antwort von %(name)s ansehen", name=request.to_kommune.display_name),
             )
         )
     if not items:

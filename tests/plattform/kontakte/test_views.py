@@ -241,3 +241,28 @@ def test_request_page_computes_the_facts_when_no_list_holds_the_pair(client, log
     )
     assert "„DMS/E-Akte“ (Kreuzau: Expertise)" in section
     assert " km entfernt" in section
+
+
+def test_a_request_to_the_kreis_names_it_kreis_dueren_not_the_town(client, login, world):
+    """The Kreis row is called "Düren" in the directory, like the town: lists, the request page and
+    the digest text say "Kreis Düren"."""
+    from datetime import timedelta
+
+    from plattform.kontakte.digest import contact_requests_section
+    from plattform.core.clock import utcnow
+
+    req = send_request(world.officer_a, world.a.id, world.kreis.id, "Wir möchten vom Kreis lernen.")
+    db.session.commit()
+    login(world.officer_a)
+    outgoing = client.get("/kontakte/").text.split("Anfragen von", 1)[1]
+    assert ">Kreis Düren</a>" in outgoing and ">Düren</a>" not in outgoing
+    detail = client.get(f"/kontakte/anfrage/{req.id}").text
+    assert "Ihre Anfrage an Kreis Düren" in detail
+    client.post("/konto/abmelden")
+    login(world.coordinator)
+    incoming = client.get("/kontakte/").text
+    assert "Anfragen an Kreis Düren" in incoming
+    now = utcnow()
+    section = contact_requests_section(world.coordinator, now - timedelta(days=7), now + timedelta(minutes=1))
+    texts = [item.text_de for item in section.items]
+    assert any("Kreuzau möchte mit Kreis Düren eine Lernpartnerschaft beginnen" in t for t in texts), texts
