@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -141,6 +141,16 @@ def _filter(suggestions: list[Suggestion], form: SuggestionFilterForm, types: di
             or s.partner_id in with_topic
         ]
     return suggestions
+
+
+@bp.get("/stand")
+@login_required
+def stand():
+    """Whether the chosen Kommune's list is still being recomputed after its last profile edit: the
+    dashboard asks this while it says "wird neu berechnet" and offers the new list once it is done."""
+    kommune = selected_kommune(acting_kommunen())
+    fresh = list_freshness(kommune.id)
+    return jsonify(pending=fresh.pending, stand=fresh.at.isoformat() if fresh.at else None)
 
 
 @bp.post("/<int:kommune_id>/nicht-interessiert/<int:partner_id>")

@@ -113,3 +113,26 @@ def test_the_kommune_page_and_the_request_page_do_not_show_a_stale_reason(
     section = client.get(f"/kontakte/anfrage/{req.id}").text.split('id="warum-passt"')[1]
     assert OLD_REASON not in section
     assert "Kreuzau kann von Aldenhoven im Thema „Open Data“ lernen" in section
+
+
+def test_the_dashboard_asks_the_server_until_the_recompute_is_done(client, login, world, worker_stopped):
+    login(world.officer_a)
+    assert client.get("/vorschlaege/stand").json == {"pending": False, "stand": list_freshness(world.a.id).at.isoformat()}
+    assert "neu-berechnet.js" not in client.get("/vorschlaege/").text  # nothing to wait for
+
+    save_profile(world.a, _kreuzau({"open-data": 2}), user_id=world.officer_a.id)
+    db.session.commit()
+    text = client.get("/vorschlaege/").text
+    assert f'data-stand-url="/vorschlaege/stand?kommune={world.a.id}"' in text and "neu-berechnet.js" in text
+    assert ">Seite neu laden</a>" in text  # without script: reload by hand
+    assert client.get(f"/vorschlaege/stand?kommune={world.a.id}").json["pending"] is True
+
+    recompute_kommunen([world.a.id])
+    assert client.get(f"/vorschlaege/stand?kommune={world.a.id}").json["pending"] is False
+
+
+def test_the_recompute_state_of_another_kommune_is_not_told(client, login, world):
+    login(world.officer_a)
+    assert client.get(f"/vorschlaege/stand?kommune={world.b.id}").status_code == 403
+    client.post("/konto/abmelden")
+    assert client.get("/vorschlaege/stand").status_code == 302  # to the login

@@ -1,0 +1,43 @@
+"""The dashboard while the worker recomputes (issue 14 item 4): after a profile edit it says "wird neu
+berechnet"; once the worker has answered, the status box says so by itself (no reload of its own)
+and its link shows the new list. Accessible in both states."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from plattform.extensions import db
+from plattform.profile.services import save_profile
+from plattform.vorschlaege.services import recompute_kommunen
+from tests.a11y import assert_accessible
+from tests.factories import PASSWORD
+from tests.plattform.vorschlaege.test_freshness import _kreuzau, world, worker_stopped  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_status_box_tells_when_the_new_list_is_ready(page, world, worker_stopped):  # noqa: F811
+    save_profile(world.a, _kreuzau({"open-data": 2}), user_id=world.officer_a.id)
+    db.session.commit()
+    page.goto("/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(world.officer_a.email)
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto("/vorschlaege/")
+    box = page.locator("#neu-berechnet")
+    working, ready = box.locator(".km-pending-text"), box.locator(".km-pending-done")
+    expect(working).to_be_visible()
+    expect(ready).to_be_hidden()
+    assert_accessible(page)
+
+    recompute_kommunen([world.a.id])  # the worker answers
+    expect(ready).to_be_visible()
+    expect(ready).to_have_text("Die Vorschläge sind neu berechnet.")
+    expect(working).to_be_hidden()
+    assert "/vorschlaege/" in page.url and page.locator(".km-stale").count() > 0  # not reloaded by itself
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Neue Vorschläge anzeigen").click()
+    expect(page.locator(".km-reason").first).to_contain_text("im Thema „Open Data“")
+    expect(page.locator("#neu-berechnet")).to_have_count(0)
