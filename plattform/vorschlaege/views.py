@@ -63,7 +63,7 @@ def dashboard():
     kommunen = acting_kommunen()
     kommune = selected_kommune(kommunen)
     form = SuggestionFilterForm(request.args)
-    form.kommune.choices = choices((k.id, k.name) for k in kommunen)
+    form.kommune.choices = choices((k.id, k.choice_label) for k in kommunen)
     form.kommune.data = kommune.id
     valid = form.validate()
     shown = dashboard_list(kommune.id)

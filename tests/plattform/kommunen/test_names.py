@@ -102,3 +102,23 @@ def test_every_row_of_the_demo_region_and_its_pages(client, demo_region):
     karlsruhe = text(client.get("/kommunen/08212000").text)
     assert re.search(r"(Stadtkreis|Kreisfreie Stadt), Baden-Württemberg", karlsruhe)
     assert " im Karlsruhe" not in karlsruhe
+
+
+def test_pages_of_and_for_the_kreis_call_it_kreis_dueren(client, login, demo_region):
+    """The Kreis row is "Düren" in the directory like the town: its page, its dashboard, its map and
+    the choice of the acting Kommune say "Kreis Düren"; the town's page keeps the official name."""
+    from tests.factories import MembershipFactory
+    from tests.plattform.kontakte.helpers import make_world
+
+    world = make_world()
+    MembershipFactory(user=world.coordinator, kommune=world.a)  # two Kommunen: the dashboard offers a choice
+    db.session.commit()
+    kreis_page = client.get("/kommunen/05358").text
+    assert "<title>Kreis Düren" in kreis_page and '<h1 class="kern-heading-large">Kreis Düren</h1>' in kreis_page
+    town_page = client.get("/kommunen/05358008").text
+    assert '<h1 class="kern-heading-large">Düren, Stadt</h1>' in town_page
+    login(world.coordinator)
+    dashboard = client.get(f"/vorschlaege/?kommune={world.kreis.id}").text
+    assert '<h1 class="kern-heading-large">Vorschläge für Kreis Düren</h1>' in dashboard
+    assert re.search(r'<option[^>]*>Kreis Düren</option>', dashboard) and "Kreuzau (Gemeinde)</option>" in dashboard
+    assert '<p class="kern-subline">Kreis Düren</p>' in client.get(f"/vorschlaege/karte?kommune={world.kreis.id}").text
