@@ -18,7 +18,7 @@ def test_newcomer_finds_kreuzau_and_its_kreis(page, demo_region, tmp_path):
     page.get_by_role("link", name="Kreuzau").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kreuzau")
     page.get_by_role("link", name="Düren").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Düren")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kreis Düren")
     expect(page.get_by_role("link", name="Kreuzau")).to_be_visible()
     page.screenshot(path=str(tmp_path / "kreis-dueren.png"), full_page=True)
 
