@@ -11,13 +11,16 @@ from plattform.extensions import db
 from plattform.profile.services import save_profile
 from plattform.vorschlaege.services import recompute_kommunen
 from tests.a11y import assert_accessible
+from tests.browser.layout import clipped, page_overflows, set_width
 from tests.factories import PASSWORD
 from tests.plattform.vorschlaege.test_freshness import _kreuzau, world, worker_stopped  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_status_box_tells_when_the_new_list_is_ready(page, world, worker_stopped):  # noqa: F811
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_status_box_tells_when_the_new_list_is_ready(page, world, worker_stopped, width):  # noqa: F811
+    set_width(page, width)
     save_profile(world.a, _kreuzau({"open-data": 2}), user_id=world.officer_a.id)
     db.session.commit()
     page.goto("/konto/anmelden")
@@ -37,6 +40,7 @@ def test_the_status_box_tells_when_the_new_list_is_ready(page, world, worker_sto
     expect(working).to_be_hidden()
     assert "/vorschlaege/" in page.url and page.locator(".km-stale").count() > 0  # not reloaded by itself
     assert_accessible(page)
+    assert not page_overflows(page) and clipped(page, "#neu-berechnet a, #neu-berechnet p") == []
 
     page.get_by_role("link", name="Neue Vorschläge anzeigen").click()
     expect(page.locator(".km-reason").first).to_contain_text("im Thema „Open Data“")
