@@ -89,14 +89,14 @@ def _truncate_all(app) -> None:
 
     with app.app_context():
         tables = list(reversed(db.metadata.sorted_tables))
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            with db.engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            with db.engine.begin() as conn:
-                for table in tables:
-                    conn.execute(table.delete())
+        with db.engine.begin() as conn:
+            # DELETE, children first: on PostgreSQL a TRUNCATE of the 36 tables costs 0.7-1.5 s (new
+            # files, fsync at commit) against ~15 ms, and it ran after every test.
+            for table in tables:
+                conn.execute(table.delete())
+            if db.engine.dialect.name == "postgresql":
+                # what TRUNCATE's RESTART IDENTITY did: every test's ids start at 1 again
+                conn.execute(sa.text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
         db.session.remove()
         db.engine.dispose()
 
