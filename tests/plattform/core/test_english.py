@@ -210,3 +210,18 @@ def test_the_suggestion_filters_are_english(client, login, aldenhoven, editor_pa
     german = client.get("/vorschlaege/?lang=de").text
     assert "Die Bedächtigen" in _options(german, "typ") and '<optgroup label="Fachverfahren">' in german
 
+
+def _profile_table(page: str) -> str:
+    table = page.split('<section aria-labelledby="profil"', 1)[1].split("</table>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table)).strip()
+
+
+def test_the_kommune_page_shows_a_need_as_its_word_under_a_bedarf_header(client, aldenhoven):
+    # Open data is a need of level 2: "mittel", not "Priorität 2 – mittel" (read as a high priority).
+    german = _profile_table(client.get(f"/kommunen/{aldenhoven}?lang=de").text)
+    assert "Bedarf: Aldenhoven möchte lernen" in german
+    assert "Stärke: Aldenhoven kann anderen zeigen" in german
+    assert "Open Data – mittel" in german and "Priorität" not in german
+    english = _profile_table(client.get(f"/kommunen/{aldenhoven}?lang=en").text)
+    assert "Need: Aldenhoven would like to learn" in english
+    assert "Open data – medium" in english and "Priority" not in english
