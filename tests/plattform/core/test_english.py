@@ -225,3 +225,27 @@ def test_the_kommune_page_shows_a_need_as_its_word_under_a_bedarf_header(client,
     english = _profile_table(client.get(f"/kommunen/{aldenhoven}?lang=en").text)
     assert "Need: Aldenhoven would like to learn" in english
     assert "Open data – medium" in english and "Priority" not in english
+
+
+def test_the_api_docs_in_english_translate_the_standard_texts_and_mark_the_rest_german(client):
+    page = client.get("/api/v1/docs?lang=en").text
+    # The standard responses, parameter places and schema words are English.
+    assert '<td class="kern-table__cell">Unexpected error</td>' in page
+    assert '<td class="kern-table__cell">Who am I?</td>' in page
+    assert '<td class="kern-table__cell">query</td>' in page and '<td class="kern-table__cell">path</td>' in page
+    assert "string (at most 100 characters)" in page and "string (pattern ^[0-9]{5}$)" in page
+    for german in ("Unerwarteter Fehler", ">Abfrage<", ">Pfad<", "höchstens 100 Zeichen", "Muster ^"):
+        assert german not in page, german
+    # Parameter and field descriptions, schema descriptions and problem titles stay German, marked.
+    assert '<td class="kern-table__cell"><span lang="de">Kreisschlüssel, 5 Ziffern</span></td>' in page
+    assert '<td class="kern-table__cell">Kreisschlüssel, 5 Ziffern</td>' not in page
+    assert "422 – <span lang=\"de\">Ungültige Daten</span></dt>" in page
+    assert '<p class="kern-body"><span lang="de">' in page
+
+
+def test_the_api_docs_in_german_are_unmarked(client):
+    page = client.get("/api/v1/docs?lang=de").text
+    assert '<td class="kern-table__cell">Unerwarteter Fehler</td>' in page
+    assert '<td class="kern-table__cell">Kreisschlüssel, 5 Ziffern</td>' in page
+    assert "string (höchstens 100 Zeichen)" in page and '<td class="kern-table__cell">Abfrage</td>' in page
+    assert "422 – Ungültige Daten</dt>" in page and '<span lang="de">' not in page
