@@ -146,10 +146,14 @@ def test_a_mixed_result_is_named_in_english(client):
         if len({a, b, c}) == 3 and classify([a, b, c]).mixed
     )
     query = "&".join(f"ziel={g}" for g in ranking)
-    heading = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(f"/profil/typtest/ergebnis?{query}&lang=en").text, re.S)
-    assert heading.group(1).startswith("between The ") and " and The " in heading.group(1)
-    german = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(f"/profil/typtest/ergebnis?{query}&lang=de").text, re.S)
-    assert german.group(1) == classify(ranking).label_de
+
+    def heading(lang: str) -> str:
+        page = client.get(f"/profil/typtest/ergebnis?{query}&lang={lang}").text
+        return re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+
+    english = heading("en")
+    assert english.startswith("between The ") and " and The " in english
+    assert heading("de") == classify(ranking).label_de
 
 
 @pytest.fixture
@@ -232,14 +236,15 @@ def test_the_api_docs_in_english_translate_the_standard_texts_and_mark_the_rest_
     # The standard responses, parameter places and schema words are English.
     assert '<td class="kern-table__cell">Unexpected error</td>' in page
     assert '<td class="kern-table__cell">Who am I?</td>' in page
-    assert '<td class="kern-table__cell">query</td>' in page and '<td class="kern-table__cell">path</td>' in page
+    assert '<td class="kern-table__cell">query</td>' in page
+    assert '<td class="kern-table__cell">path</td>' in page
     assert "string (at most 100 characters)" in page and "string (pattern ^[0-9]{5}$)" in page
     for german in ("Unerwarteter Fehler", ">Abfrage<", ">Pfad<", "höchstens 100 Zeichen", "Muster ^"):
         assert german not in page, german
     # Parameter and field descriptions, schema descriptions and problem titles stay German, marked.
     assert '<td class="kern-table__cell"><span lang="de">Kreisschlüssel, 5 Ziffern</span></td>' in page
     assert '<td class="kern-table__cell">Kreisschlüssel, 5 Ziffern</td>' not in page
-    assert "422 – <span lang=\"de\">Ungültige Daten</span></dt>" in page
+    assert '422 – <span lang="de">Ungültige Daten</span></dt>' in page
     assert '<p class="kern-body"><span lang="de">' in page
 
 
@@ -249,3 +254,22 @@ def test_the_api_docs_in_german_are_unmarked(client):
     assert '<td class="kern-table__cell">Kreisschlüssel, 5 Ziffern</td>' in page
     assert "string (höchstens 100 Zeichen)" in page and '<td class="kern-table__cell">Abfrage</td>' in page
     assert "422 – Ungültige Daten</dt>" in page and '<span lang="de">' not in page
+
+
+def test_the_replace_question_names_types_and_goals_in_english(client, login, demo_region):
+    from plattform.profile.services import apply_type_test
+    from tests.factories import MembershipFactory
+
+    kreuzau = get_by_ags("05358028")
+    membership = MembershipFactory(kommune=kreuzau)
+    apply_type_test(kreuzau, ["effizienz", "leistungsangebot"])
+    db.session.commit()
+    login(membership.user)
+    client.get("/?lang=en")
+    goals = {"ziel_1": "buergernaehe", "ziel_2": "attraktivitaet", "ziel_3": "effizienz"}
+    page = client.post("/profil/typtest", data={**goals, "kommune": kreuzau.ags}).text
+    assert "1. Strengthen a citizen-oriented, open administration" in page
+    assert "1. Make the administration more efficient and effective" in page
+    assert "The Service-Oriented" in page or "between The" in page
+    for german in ("Bürgernahe und offene Verwaltung stärken", "Die Optimierer", "Die Serviceorientierten"):
+        assert german not in page, german
