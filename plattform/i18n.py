@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -47,12 +48,31 @@ def request_translations():
 
 
 def install_template_gettext(app) -> None:
-    """Let templates translate through `request_translations` (same catalogues, same output)."""
+    """Let templates translate through `request_translations` (same catalogues, same output), and
+    give them the filter `german` (German text inside a page in another language)."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         newstyle=True,
     )
+    app.jinja_env.filters["german"] = german
+
+
+def page_is_german() -> bool:
+    """True when this request's page is German (also outside a request)."""
+    if not has_request_context():
+        return True
+    locale = get_locale()
+    return locale is None or locale.language == "de"
+
+
+def german(text):
+    """German text (the study's, the directory's, a user's) as shown in this request's page: unchanged
+    in a German page, in `<span lang="de">` in another language (so screen readers switch voice).
+    Empty text stays empty."""
+    if not text or page_is_german():
+        return text
+    return Markup('<span lang="de">{}</span>').format(text)
 
 
 def bound_gettext() -> Callable[..., str]:

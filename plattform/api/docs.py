@@ -7,6 +7,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from plattform.i18n import german
+
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
@@ -19,38 +21,40 @@ def _schema_link(name: str) -> Markup:
 
 
 def schema_label(schema: dict | None) -> Markup:
-    """A short German description of a schema, with links to named components."""
+    """A short description of a schema (German, or English on an English page), with links to named
+    components."""
     if not schema:
         return Markup("–")
     if "$ref" in schema:
         return _schema_link(_ref_name(schema["$ref"]))
+    words = SCHEMA_WORDS_EN if _english() else SCHEMA_WORDS_DE
     if "anyOf" in schema:
         parts = [schema_label(s) for s in schema["anyOf"]]
-        return Markup(" oder ").join(parts)
+        return Markup(words["or"]).join(parts)
     kind = schema.get("type")
     if kind == "null":
         return Markup("null")
     if kind == "array":
-        return Markup("Liste von ") + schema_label(schema.get("items"))
+        return Markup(words["list"]) + schema_label(schema.get("items"))
     if (
         kind == "object"
         and "additionalProperties" in schema
         and isinstance(schema["additionalProperties"], dict)
     ):
-        return Markup("Objekt Schlüssel → ") + schema_label(schema["additionalProperties"])
-    text = escape(kind or "beliebig")
+        return Markup(words["map"]) + schema_label(schema["additionalProperties"])
+    text = escape(kind or words["any"])
     details = []
     if "format" in schema:
         details.append(schema["format"])
     if "enum" in schema:
         shown = ", ".join(str(v) for v in schema["enum"][:8])
-        details.append("eines von: " + shown + (" …" if len(schema["enum"]) > 8 else ""))
+        details.append(words["enum"] + shown + (" …" if len(schema["enum"]) > 8 else ""))
     if "minimum" in schema or "maximum" in schema:
         details.append(f"{schema.get('minimum', '')}–{schema.get('maximum', '')}")
     if "maxLength" in schema:
-        details.append(f"höchstens {schema['maxLength']} Zeichen")
+        details.append(words["max_length"].format(schema["maxLength"]))
     if "pattern" in schema and "enum" not in schema and len(schema["pattern"]) < 30:
-        details.append("Muster " + schema["pattern"])
+        details.append(words["pattern"] + schema["pattern"])
     if details:
         text = text + Markup(" (") + escape("; ".join(details)) + Markup(")")
     return text
@@ -88,6 +92,47 @@ TAGS_EN: dict[str, str] = {
     "Projekte": "Projects",
     "Netzwerke": "Networks",
 }
+# The standard responses (spec.ERROR_TEXTS) in English; other response texts are marked German.
+RESPONSES_EN: dict[str, str] = {
+    "Fehlerhafte Anfrage (z. B. kein gültiges JSON)": "Malformed request (e.g. invalid JSON)",
+    "Kein, ein unbekanntes, abgelaufenes oder widerrufenes Token": (
+        "No token, or an unknown, expired or revoked one"
+    ),
+    "Das Token darf das nicht (fremde Kommune oder nur Umfang lesen)": (
+        "The token may not do this (another municipality, or read scope only)"
+    ),
+    "Nicht gefunden oder für Sie nicht sichtbar": "Not found, or not visible to you",
+    "Widerspricht dem aktuellen Stand (z. B. Anfrage nicht mehr offen)": (
+        "Conflicts with the current state (e.g. request no longer open)"
+    ),
+    "Inhalt größer als erlaubt": "Content larger than allowed",
+    "Inhalt ist kein JSON": "Content is not JSON",
+    "Ungültige Daten; errors nennt Feld und Grund": "Invalid data; errors names field and reason",
+    "Zu viele Anfragen; Retry-After nennt die Wartezeit in Sekunden": (
+        "Too many requests; Retry-After gives the wait in seconds"
+    ),
+    "Unerwarteter Fehler": "Unexpected error",
+}
+PARAMETER_PLACES_EN: dict[str, str] = {"Pfad": "path", "Abfrage": "query"}
+# The words of schema_label.
+SCHEMA_WORDS_DE: dict[str, str] = {
+    "or": " oder ",
+    "list": "Liste von ",
+    "map": "Objekt Schlüssel → ",
+    "any": "beliebig",
+    "enum": "eines von: ",
+    "max_length": "höchstens {} Zeichen",
+    "pattern": "Muster ",
+}
+SCHEMA_WORDS_EN: dict[str, str] = {
+    "or": " or ",
+    "list": "list of ",
+    "map": "object key → ",
+    "any": "any",
+    "enum": "one of: ",
+    "max_length": "at most {} characters",
+    "pattern": "pattern ",
+}
 AUTH_EN: dict[str, str] = {
     "Token nötig": "token required",
     "öffentlich (Token optional)": "public (token optional)",
@@ -105,6 +150,13 @@ def _english() -> bool:
 def localized(text: str, english: dict[str, str]) -> str:
     """text in English where the page is English and a translation is known, else unchanged."""
     return english.get(text, text) if _english() else text
+
+
+def localized_or_german(text: str, english: dict[str, str]):
+    """text in English where known; on an English page an unknown text is marked lang="de"."""
+    if _english() and text in english:
+        return english[text]
+    return german(text)
 
 
 @dataclass
@@ -149,10 +201,12 @@ def operations_by_tag(document: dict) -> list[tuple[str, list[Operation]]]:
                 params.append(
                     {
                         "name": p["name"],
-                        "in": {"path": "Pfad", "query": "Abfrage"}.get(p["in"], p["in"]),
+                        "in": localized(
+                            {"path": "Pfad", "query": "Abfrage"}.get(p["in"], p["in"]), PARAMETER_PLACES_EN
+                        ),
                         "required": p.get("required", False),
                         "type": schema_label(p.get("schema")),
-                        "description": p.get("description", ""),
+                        "description": german(p.get("description", "")),
                     }
                 )
             body = None
@@ -166,7 +220,9 @@ def operations_by_tag(document: dict) -> list[tuple[str, list[Operation]]]:
                 responses.append(
                     (
                         code,
-                        response.get("description", ""),
+                        localized_or_german(
+                            response.get("description", ""), {**RESPONSES_EN, **SUMMARIES_EN}
+                        ),
                         Markup(escape(media)) + Markup(" ") + schema_label(spec.get("schema")),
                     )
                 )
@@ -194,7 +250,7 @@ def schema_rows(schema: dict) -> list[dict[str, Any]]:
             "name": name,
             "type": schema_label(prop),
             "required": name in required,
-            "description": prop.get("description", ""),
+            "description": german(prop.get("description", "")),
         }
         for name, prop in schema.get("properties", {}).items()
     ]

@@ -28,7 +28,7 @@ from plattform.kommunen.models import (
 log = logging.getLogger(__name__)
 
 DEMO_REGION_PATH = Path(__file__).resolve().parent / "data" / "demo-region-gv-isys.csv"
-SOURCE_LINE = "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys"
+SOURCE_NAME = "Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys"
 _QUARTER_END = {"1": "31.03.", "2": "30.06.", "3": "30.09.", "4": "31.12."}
 
 

@@ -13,7 +13,7 @@ from plattform.kommunen.map import position_map
 from plattform.kommunen.models import Kommune, Land
 from plattform.kommunen.sections import sections_for
 from plattform.kommunen.services import (
-    SOURCE_LINE,
+    SOURCE_NAME,
     city_row_of,
     get_by_ags,
     kreis_options,
@@ -61,7 +61,8 @@ def detail(ags: str):
         ).all()
     neighbours = kommune.kreis.gemeinden if kommune.kreis else members
     imported = latest_import()
-    source = SOURCE_LINE + (f", {kommune.stand}" if kommune.stand else "")
+    # The source and the directory's Gebietsstand are German names (marked lang="de" in English).
+    source = SOURCE_NAME + (f", {kommune.stand}" if kommune.stand else "")
     return render_template(
         "kommunen/detail.html",
         kommune=kommune,

@@ -26,7 +26,15 @@ except ImportError:  # pragma: no cover - WTForms 3.1/3.2
 
 from matching.profiles import CHOICE_LABELS_DE, FIELD_LABELS_DE, MAX_PROJECTS
 from matching.typology import MAX_GOALS
-from matching.vocabulary import GOAL_LABELS_DE, GOALS, PROJECT_STATUSES, TOPIC_LABELS_DE, TOPIC_SLUGS
+from matching.vocabulary import GOALS, PROJECT_STATUSES, TOPIC_SLUGS
+from plattform.i18n import GOAL_LABELS, HANDLUNGSFELD_LABELS, OPEN_FOR_LABELS, TOPIC_LABELS, LocalizedLabels
+
+# The checkbox fields' labels in the request's language (the same vocabularies as CHOICE_LABELS_DE).
+_CHOICE_LABELS: dict[str, LocalizedLabels] = {
+    "ziele": GOAL_LABELS,
+    "handlungsfelder": HANDLUNGSFELD_LABELS,
+    "offen_fuer": OPEN_FOR_LABELS,
+}
 
 GOAL_FIELD_LABELS = (_l("Wichtigstes Ziel"), _l("Zweitwichtigstes Ziel"), _l("Drittwichtigstes Ziel"))
 GOAL_FIELDS: tuple[str, ...] = tuple(f"ziel_{i}" for i in range(1, MAX_GOALS + 1))
@@ -66,7 +74,7 @@ class TypeTestForm(FlaskForm):
         super().__init__(*args, **kwargs)
         goal_choices = [
             _Choice("", str(_l("– bitte wählen –"))),
-            *(_Choice(g, GOAL_LABELS_DE[g]) for g in GOALS),
+            *(_Choice(g, GOAL_LABELS[g]) for g in GOALS),
         ]
         for name in GOAL_FIELDS:
             self[name].choices = goal_choices
@@ -117,9 +125,7 @@ class ProjectForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.thema.choices = [("", str(_l("– Thema wählen –")))] + [
-            (s, TOPIC_LABELS_DE[s]) for s in TOPIC_SLUGS
-        ]
+        self.thema.choices = [("", str(_l("– Thema wählen –")))] + [(s, TOPIC_LABELS[s]) for s in TOPIC_SLUGS]
 
 
 class ProfileEditorForm(FlaskForm):
@@ -143,10 +149,10 @@ def simple_fields() -> tuple[str, ...]:
 
 def _simple_field(name: str):
     label = _l(FIELD_LABELS_DE.get(name, name))
-    choices = CHOICE_LABELS_DE.get(name)
-    if choices is not None:
+    if name in CHOICE_LABELS_DE:
+        labels = _CHOICE_LABELS[name]
         return MultiCheckboxField(
-            label, choices=[_Choice(s, text) for s, text in choices.items()], validate_choice=False
+            label, choices=lambda: [_Choice(s, labels[s]) for s in labels], validate_choice=False
         )
     return StringField(label)
 

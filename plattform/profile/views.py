@@ -29,11 +29,8 @@ from matching.taxonomy import (
 )
 from matching.typology import TypeResult, TypeTestError, classify, validate_ranking
 from matching.vocabulary import (
-    GOAL_LABELS_DE,
     TOPIC_GROUPS,
-    TOPIC_LABELS_DE,
     TOPICS,
-    TYPE_LABELS_DE,
     TYPES,
 )
 from plattform.accounts.permissions import (
@@ -172,9 +169,36 @@ def type_card(typ: str) -> TypeCard:
     )
 
 
+def result_label(result: TypeResult) -> str:
+    """The result's type in the request's language: 'Die Optimierer', or the mixed label
+    ('zwischen Optimierer und Serviceorientierte'; in English 'between The Optimisers and …')."""
+    if TYPE_LABELS.is_german(result.typ):
+        return result.label_de
+    if result.mixed:
+        return _(
+            "zwischen %(first)s und %(second)s",
+            first=TYPE_LABELS[result.typ],
+            second=TYPE_LABELS[result.second],
+        )
+    return TYPE_LABELS[result.typ]
+
+
+def shown_type_label(profile: Profile | None) -> str | None:
+    """A stored profile's type as pages show it: profile_type_label in German, its English
+    counterpart on an English page (the API keeps the German label)."""
+    if profile is None or not profile.typ or TYPE_LABELS.is_german(profile.typ):
+        return profile_type_label(profile)
+    if profile.ziele:
+        try:
+            return result_label(classify(profile.ziele))
+        except TypeTestError:
+            pass
+    return TYPE_LABELS[profile.typ]
+
+
 def confidence_words(result: TypeResult) -> str:
-    """The confidence of a result in plain German words (the number alone means little)."""
-    second = TYPE_LABELS_DE[result.second]
+    """The confidence of a result in plain words (the number alone means little)."""
+    second = TYPE_LABELS[result.second]
     if result.mixed:
         return _(
             "Nicht eindeutig: Ihre Ziele liegen fast gleich nah an zwei Typen. Sie sind ein Mischtyp; "
@@ -298,10 +322,10 @@ def typtest():
             form=form,
             kommune=kommune,
             ranking=list(ranking),
-            old_label=profile_type_label(profile),
-            old_goals=[GOAL_LABELS_DE.get(g, g) for g in profile.ziele or ()],
-            new_label=classify(ranking).label_de,
-            new_goals=[GOAL_LABELS_DE[g] for g in ranking],
+            old_label=shown_type_label(profile),
+            old_goals=[GOAL_LABELS.get(g, g) for g in profile.ziele or ()],
+            new_label=result_label(classify(ranking)),
+            new_goals=[GOAL_LABELS[g] for g in ranking],
         )
     apply_type_test(kommune, list(ranking), user_id=current_user.id)
     db.session.commit()
@@ -327,13 +351,15 @@ def ergebnis():
     return render_template(
         "profile/ergebnis.html",
         result=result,
-        goals=[GOAL_LABELS_DE[g] for g in goals],
+        result_label=result_label(result),
+        goals=[GOAL_LABELS[g] for g in goals],
         card=type_card(result.typ),
         second_card=type_card(result.second) if result.mixed else None,
         confidence_text=confidence_words(result),
         confidence_percent=round(result.confidence * 100),
-        estimate_strengths=[TOPIC_LABELS_DE[t] for t in estimate.staerken],
-        estimate_needs=[TOPIC_LABELS_DE[t] for t in estimate.bedarfe],
+        estimate_strengths=[TOPIC_LABELS[t] for t in estimate.staerken],
+        estimate_needs=[TOPIC_LABELS[t] for t in estimate.bedarfe],
+        study_german=TYPE_LABELS.is_german(result.typ),
         kommune=kommune,
         citation=STUDY_CITATION_DE,
     )
@@ -576,7 +602,9 @@ def bearbeiten(ags: str):
             failed=getattr(form, "failed_fields", []),
             strength_name=strength_field_name,
             need_name=need_field_name,
-            type_label=profile_type_label(profile),
+            type_label=shown_type_label(profile),
+            topic_labels=TOPIC_LABELS,
+            group_labels=TOPIC_GROUP_LABELS,
         ),
         status,
     )
@@ -605,9 +633,7 @@ def profile_section(kommune: Kommune) -> dict | None:
         if items:
             rows.append((TOPIC_GROUP_LABELS.get(group, group), items))
     context.update(
-        type_label=profile_type_label(profile)
-        if TYPE_LABELS.is_german(profile.typ or "")
-        else TYPE_LABELS.get(profile.typ),
+        type_label=shown_type_label(profile),
         type_motto=TYPE_MOTTOS_DE.get(profile.typ or ""),
         topic_groups=rows,
         strength_words=STRENGTH_WORDS,

@@ -8,8 +8,9 @@ from wtforms import IntegerField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from matching.vocabulary import TOPIC_GROUPS, TOPICS, TYPE_LABELS_DE, TYPES
+from matching.vocabulary import TOPIC_GROUPS, TOPICS, TYPES
 from plattform.core.forms import SelectField
+from plattform.i18n import TOPIC_GROUP_LABELS, TOPIC_LABELS, TYPE_LABELS
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -18,15 +19,18 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def type_choices() -> list[SelectChoice]:
-    """The four Kommune types of the study, with an "any" option first."""
-    return choices([("", _l("Alle Typen")), *((t, TYPE_LABELS_DE[t]) for t in TYPES)])
+    """The four Kommune types of the study (in the request's language), with an "any" option first."""
+    return choices([("", _l("Alle Typen")), *((t, TYPE_LABELS[t]) for t in TYPES)])
 
 
 def topic_choices() -> list[SelectChoice]:
-    """Topics grouped as in the vocabulary (rendered as optgroups), with an "any" option first."""
+    """Topics grouped as in the vocabulary (rendered as optgroups), with an "any" option first; labels
+    in the request's language."""
     options = [SelectChoice("", _l("Alle Themen"))]
     for group in TOPIC_GROUPS:
-        options += [SelectChoice(t.slug, t.label_de, optgroup=group) for t in TOPICS if t.group == group]
+        shown = TOPIC_GROUP_LABELS[group]
+        topics = (t for t in TOPICS if t.group == group)
+        options += [SelectChoice(t.slug, TOPIC_LABELS[t.slug], optgroup=shown) for t in topics]
     return options
 
 

@@ -267,7 +267,7 @@ def test_editor_saves_and_round_trips(client, demo_region, login):
     assert selected(again, "projekte-2-thema") == [""]
     assert "projekte-3-thema" not in parse(again).by_id
     kommune_page = text(client.get(f"/kommunen/{KREUZAU}").text)
-    assert "DMS/E-Akte Stufe 3 – Expertise Priorität 1 – niedrig" in kommune_page
+    assert "DMS/E-Akte Stufe 3 – Expertise niedrig" in kommune_page
     assert "Hundesteuer online (Hundesteuer digital; Status: laufend)" in kommune_page
     assert "Profil bearbeiten" in kommune_page
 
