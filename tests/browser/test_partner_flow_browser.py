@@ -19,6 +19,7 @@ from plattform.extensions import db
 from plattform.profile.services import save_profile
 from plattform.vorschlaege.services import current_suggestions, recompute_full
 from tests.a11y import assert_accessible
+from tests.browser.guard import allow_only
 from tests.browser.layout import WIDTHS, box, clipped, page_overflows
 from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
 
@@ -34,25 +35,17 @@ IMG = Path(
 @pytest.fixture
 def contexts(browser, live_server):
     """New browser contexts that may only talk to the live server; closed and checked afterwards."""
-    made, foreign = [], []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(live_server) or url.startswith("data:"):
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    made = []
 
     def new(**kwargs):
         context = browser.new_context(locale="de-DE", base_url=live_server, **kwargs)
-        context.route("**/*", guard)
-        made.append(context)
+        made.append((context, allow_only(context, live_server)))
         return context.new_page()
 
     yield new
-    for context in made:
+    for context, _foreign in made:
         context.close()
+    foreign = [url for _context, urls in made for url in urls]
     assert not foreign, f"Anfragen an fremde Hosts: {foreign}"
 
 
