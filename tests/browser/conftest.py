@@ -12,9 +12,12 @@ from playwright.sync_api import expect
 
 from plattform.core.demo import seed_demo
 from plattform.extensions import db
+from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import KDVZ_NAME
 from plattform.netzwerke.services import get_by_name
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, MembershipFactory
+
+KREUZAU = "05358028"
 
 
 @pytest.fixture
@@ -24,6 +27,14 @@ def demo(app):
         pass
     db.session.commit()
     return get_by_name(KDVZ_NAME)
+
+
+@pytest.fixture
+def kreuzau_officer(demo):
+    """An officer of Kreuzau (a member of the demo's Kreis Düren network)."""
+    user = MembershipFactory(kommune=get_by_ags(KREUZAU)).user
+    db.session.commit()
+    return user
 
 
 def _sign_in(page, who, password: str = PASSWORD, *, lands_on: str = r".*/$") -> None:

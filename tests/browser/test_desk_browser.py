@@ -10,22 +10,17 @@ import pytest
 from playwright.sync_api import expect
 
 from plattform.extensions import db
-from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
 from tests.a11y import assert_accessible
 from tests.browser.layout import WIDTHS, clipped, page_height, page_overflows, set_width
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_action_buttons_are_not_squeezed_to_icon_width(page, demo, sign_in):
+def test_action_buttons_are_not_squeezed_to_icon_width(page, demo, sign_in, kreuzau_officer):
     """'Als gemeinsames Projekt anlegen' and 'Entfernen' carry a screen-reader suffix (kern-sr-only),
     which KERN takes for an icon button of 48 px: the visible label must fit its button."""
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-
     sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     pages = {
         f"/netzwerke/{demo.id}/themen": "Als gemeinsames Projekt anlegen",
@@ -46,7 +41,7 @@ def test_action_buttons_are_not_squeezed_to_icon_width(page, demo, sign_in):
             _assert_label_inside(buttons.first, path, width)
 
     page.context.clear_cookies()
-    sign_in(page, officer.email)
+    sign_in(page, kreuzau_officer.email)
     for width in WIDTHS:
         set_width(page, width)
         page.goto("/projekte/vorschlaege")
@@ -126,11 +121,8 @@ def test_an_administrator_reads_the_land_report(page, demo, sign_in):
     assert_accessible(page)
 
 
-def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo, sign_in):
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    sign_in(page, officer.email)
+def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo, sign_in, kreuzau_officer):
+    sign_in(page, kreuzau_officer.email)
 
     page.goto(f"/netzwerke/{demo.id}")
     members_map = page.get_by_role("img", name=f"Karte: Mitglieder des Netzwerks {KDVZ_NAME}")

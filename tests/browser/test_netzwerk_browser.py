@@ -78,11 +78,8 @@ def test_coordinator_forms_with_errors_are_accessible(page, demo, sign_in):
     assert_accessible(page)
 
 
-def test_officer_pages_of_shared_projects_are_accessible(page, demo, sign_in):
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    sign_in(page, officer.email)
+def test_officer_pages_of_shared_projects_are_accessible(page, demo, sign_in, kreuzau_officer):
+    sign_in(page, kreuzau_officer.email)
 
     page.goto("/projekte/vorschlaege")
     expect(page.get_by_role("heading", level=1)).to_have_text("Gemeinsame Projekte in Ihrer Nähe")
@@ -152,12 +149,11 @@ def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, de
     assert db.session.get(SharedProject, project_id).has_joined(kommune.id)
 
 
-def test_a_member_officer_reads_the_network_and_sorts_the_duplication_table(page, demo, sign_in):
-    kreuzau = get_by_ags("05358028")
-    assert any(m.kommune_id == kreuzau.id for m in demo.mitglieder)
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    sign_in(page, officer.email)
+def test_a_member_officer_reads_the_network_and_sorts_the_duplication_table(
+    page, demo, sign_in, kreuzau_officer
+):
+    assert any(m.kommune_id == get_by_ags("05358028").id for m in demo.mitglieder)
+    sign_in(page, kreuzau_officer.email)
 
     page.goto("/netzwerke/")
     page.get_by_role("link", name=KDVZ_NAME).click()
