@@ -263,19 +263,11 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser page (own cookies) whose requests may only go to the live server."""
+    from tests.browser.guard import allow_only
+
     context = browser.new_context(locale="de-DE", base_url=live_server)
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    foreign: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(live_server) or url.startswith("data:"):
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
+    foreign = allow_only(context, live_server)
     page = context.new_page()
     page.foreign_requests = foreign
     yield page

@@ -389,6 +389,14 @@ def duplication_rows(
     return sort_duplication_rows(rows, sort, descending)
 
 
+def duplication_sort(args) -> tuple[str, bool]:
+    """The table's sort key and direction from request arguments (`sort`, `richtung`): by number of
+    Kommunen, largest first, unless asked otherwise; by topic ascending when only `sort=thema` is given."""
+    sort = args.get("sort") if args.get("sort") in DUPLICATION_SORTS else "anzahl"
+    descending = args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
+    return sort, descending
+
+
 def sort_duplication_rows(rows: list[DuplicationRow], sort: str, descending: bool) -> list[DuplicationRow]:
     """Sort duplication rows by topic or by number of Kommunen (the network, Kreis and Land tables)."""
     if sort == "thema":

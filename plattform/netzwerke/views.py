@@ -32,11 +32,11 @@ from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke import bp
 from plattform.netzwerke.analysis import (
     COVERAGE_COLUMNS,
-    DUPLICATION_SORTS,
     MEMBER_COLUMNS,
     coverage_rows,
     density_percent,
     duplication_rows,
+    duplication_sort,
     graphml,
     member_rows,
     network_coverage,
@@ -416,8 +416,7 @@ def themen(netzwerk_id: int):
         forms[p.id] = form
     computed = db.session.scalar(sa.select(sa.func.max(ProjectProposal.computed_at)))
     view = network_coverage(netzwerk)
-    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
-    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
+    sort, descending = duplication_sort(request.args)
     return render_template(
         "netzwerke/themen.html",
         netzwerk=netzwerk,

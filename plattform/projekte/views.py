@@ -323,12 +323,11 @@ def vorschlaege():
             form = KommuneChoiceForm(prefix="beitreten")
             form.kommune_id.choices = [(k.id, k.name) for k in joiners]
             join_forms[p.id] = form
-    from plattform.netzwerke.analysis import DUPLICATION_SORTS
+    from plattform.netzwerke.analysis import duplication_sort
     from plattform.projekte.reports import Area, report
 
     kreise = {k.kreis for k in mine if k.kreis is not None} | {k for k in mine if k.is_kreis}
-    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
-    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
+    sort, descending = duplication_sort(request.args)
     duplications = [
         report(Area("kreis", kreis.ags, kreis.display_name), sort, descending)
         for kreis in sorted(kreise, key=lambda k: k.name)
@@ -486,7 +485,7 @@ def partnerschaft_steckbrief_pdf(partnership_id: int):
 def doppelarbeit():
     """Topics several Kommunen of a Kreis (or Land) work on separately: Kreis coordinators read their
     Kreise, administrators every Kreis and Land (chosen with `ebene` and `gebiet`); others get 403."""
-    from plattform.netzwerke.analysis import DUPLICATION_SORTS
+    from plattform.netzwerke.analysis import duplication_sort
     from plattform.projekte.reports import EBENEN, areas_for, report
 
     areas = areas_for(current_user)
@@ -506,8 +505,7 @@ def doppelarbeit():
         area = next((a for a in areas if a.ebene == ebene), None)
         if area is None and ebene == "land" and not current_user.is_admin:
             abort(403)
-    sort = request.args.get("sort") if request.args.get("sort") in DUPLICATION_SORTS else "anzahl"
-    descending = request.args.get("richtung", "ab" if sort == "anzahl" else "auf") == "ab"
+    sort, descending = duplication_sort(request.args)
     return render_template(
         "projekte/doppelarbeit.html",
         areas=areas,

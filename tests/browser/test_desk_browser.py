@@ -9,43 +9,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from plattform.core.demo import seed_demo
 from plattform.extensions import db
-from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
-from plattform.netzwerke.services import get_by_name
 from tests.a11y import assert_accessible
 from tests.browser.layout import WIDTHS, clipped, page_height, page_overflows, set_width
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo(app):
-    """The full demo data set, as `flask demo seed` builds it."""
-    for _line in seed_demo():
-        pass
-    db.session.commit()
-    return get_by_name(KDVZ_NAME)
-
-
-def _login(page, email: str, password: str) -> None:
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-def test_action_buttons_are_not_squeezed_to_icon_width(page, demo):
+def test_action_buttons_are_not_squeezed_to_icon_width(page, demo, sign_in, kreuzau_officer):
     """'Als gemeinsames Projekt anlegen' and 'Entfernen' carry a screen-reader suffix (kern-sr-only),
     which KERN takes for an icon button of 48 px: the visible label must fit its button."""
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     pages = {
         f"/netzwerke/{demo.id}/themen": "Als gemeinsames Projekt anlegen",
         f"/netzwerke/{demo.id}": "Entfernen",
@@ -65,7 +41,7 @@ def test_action_buttons_are_not_squeezed_to_icon_width(page, demo):
             _assert_label_inside(buttons.first, path, width)
 
     page.context.clear_cookies()
-    _login(page, officer.email, PASSWORD)
+    sign_in(page, kreuzau_officer.email)
     for width in WIDTHS:
         set_width(page, width)
         page.goto("/projekte/vorschlaege")
@@ -99,8 +75,8 @@ def _assert_label_inside(button, path: str, width: int) -> None:
     )
 
 
-def test_kreis_coordinator_finds_the_gaps_in_one_screen_and_sorts_the_kreis_report(page, demo):
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+def test_kreis_coordinator_finds_the_gaps_in_one_screen_and_sorts_the_kreis_report(page, demo, sign_in):
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.goto(f"/netzwerke/{demo.id}/themen")
     # Before: the coverage matrix came first and the gaps started at 3,048 px (page 9,231 px at 1280).
     gaps = page.get_by_role("heading", name="Bedarfe, die niemand im Netzwerk abdeckt")
@@ -134,10 +110,10 @@ def test_kreis_coordinator_finds_the_gaps_in_one_screen_and_sorts_the_kreis_repo
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
-def test_an_administrator_reads_the_land_report(page, demo):
+def test_an_administrator_reads_the_land_report(page, demo, sign_in):
     admin = UserFactory(is_admin=True)
     db.session.commit()
-    _login(page, admin.email, PASSWORD)
+    sign_in(page, admin.email)
     page.goto("/projekte/doppelarbeit")
     page.get_by_role("navigation", name="Doppelarbeit je Land").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=re.compile("^Themen mit Doppelarbeit: "))).to_be_visible()
@@ -145,11 +121,8 @@ def test_an_administrator_reads_the_land_report(page, demo):
     assert_accessible(page)
 
 
-def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo):
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    _login(page, officer.email, PASSWORD)
+def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo, sign_in, kreuzau_officer):
+    sign_in(page, kreuzau_officer.email)
 
     page.goto(f"/netzwerke/{demo.id}")
     members_map = page.get_by_role("img", name=f"Karte: Mitglieder des Netzwerks {KDVZ_NAME}")
@@ -181,8 +154,8 @@ def test_maps_of_members_partners_and_a_proposed_group_are_accessible(page, demo
         assert size >= 11, (width, size)
 
 
-def test_graph_labels_are_readable_and_the_drawing_fills_the_canvas(page, demo):
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+def test_graph_labels_are_readable_and_the_drawing_fills_the_canvas(page, demo, sign_in):
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     for width in WIDTHS:
         set_width(page, width)
         page.goto(f"/netzwerke/{demo.id}/graph")

@@ -9,37 +9,18 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from plattform.core.demo import seed_demo
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
-from plattform.netzwerke.services import get_by_name
 from plattform.projekte.models import ProjectProposal, SharedProject
 from tests.a11y import assert_accessible
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo(app):
-    """The full demo data set, as `flask demo seed` builds it."""
-    for _line in seed_demo():
-        pass
-    db.session.commit()
-    return get_by_name(KDVZ_NAME)
-
-
-def _login(page, email: str, password: str) -> None:
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(page, demo, tmp_path):
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(page, demo, tmp_path, sign_in):
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.get_by_role("link", name="Netzwerke").first.click()
     assert_accessible(page)
     page.get_by_role("link", name=KDVZ_NAME).click()
@@ -81,8 +62,8 @@ def test_kreis_dueren_coordinator_sees_graph_coverage_and_a_proposal_with_lead(p
     assert_accessible(page)
 
 
-def test_coordinator_forms_with_errors_are_accessible(page, demo):
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+def test_coordinator_forms_with_errors_are_accessible(page, demo, sign_in):
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     page.goto(f"/netzwerke/{demo.id}")
     page.get_by_label("Gemeindeschlüssel (AGS)").fill("09999999")
     page.get_by_role("button", name="Einladen").click()
@@ -97,11 +78,8 @@ def test_coordinator_forms_with_errors_are_accessible(page, demo):
     assert_accessible(page)
 
 
-def test_officer_pages_of_shared_projects_are_accessible(page, demo):
-    kreuzau = get_by_ags("05358028")
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    _login(page, officer.email, PASSWORD)
+def test_officer_pages_of_shared_projects_are_accessible(page, demo, sign_in, kreuzau_officer):
+    sign_in(page, kreuzau_officer.email)
 
     page.goto("/projekte/vorschlaege")
     expect(page.get_by_role("heading", level=1)).to_have_text("Gemeinsame Projekte in Ihrer Nähe")
@@ -134,12 +112,12 @@ def test_officer_pages_of_shared_projects_are_accessible(page, demo):
     assert_accessible(page)
 
 
-def test_graph_page_fits_a_phone_screen(browser, live_server, demo):
+def test_graph_page_fits_a_phone_screen(browser, live_server, demo, sign_in):
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, locale="de-DE", base_url=live_server
     )
     page = context.new_page()
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
     for path in (f"/netzwerke/{demo.id}/graph", f"/netzwerke/{demo.id}/themen", f"/netzwerke/{demo.id}"):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -147,7 +125,7 @@ def test_graph_page_fits_a_phone_screen(browser, live_server, demo):
     context.close()
 
 
-def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, demo):
+def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, demo, sign_in):
     # The demo's open projects (E-Akte im Verbund, Open-Data-Portal) have Kommunen nearby that need
     # the topic: they are proposed to join instead of forming a second group.
     proposal = db.session.scalars(
@@ -158,7 +136,7 @@ def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, de
     kommune = proposal.member_kommunen[0]
     officer = MembershipFactory(kommune=kommune).user
     db.session.commit()
-    _login(page, officer.email, PASSWORD)
+    sign_in(page, officer.email)
 
     page.goto("/projekte/vorschlaege")
     card = page.locator("article").filter(has=page.get_by_role("link", name=title))
@@ -171,12 +149,11 @@ def test_a_proposal_to_join_an_existing_project_is_accessible_and_joins(page, de
     assert db.session.get(SharedProject, project_id).has_joined(kommune.id)
 
 
-def test_a_member_officer_reads_the_network_and_sorts_the_duplication_table(page, demo):
-    kreuzau = get_by_ags("05358028")
-    assert any(m.kommune_id == kreuzau.id for m in demo.mitglieder)
-    officer = MembershipFactory(kommune=kreuzau).user
-    db.session.commit()
-    _login(page, officer.email, PASSWORD)
+def test_a_member_officer_reads_the_network_and_sorts_the_duplication_table(
+    page, demo, sign_in, kreuzau_officer
+):
+    assert any(m.kommune_id == get_by_ags("05358028").id for m in demo.mitglieder)
+    sign_in(page, kreuzau_officer.email)
 
     page.goto("/netzwerke/")
     page.get_by_role("link", name=KDVZ_NAME).click()

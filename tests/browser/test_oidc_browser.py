@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from plattform.extensions import db
 from tests.a11y import assert_accessible
+from tests.browser.guard import allow_only
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc import oidc_provider, provider_settings  # noqa: F401
 
@@ -46,17 +47,7 @@ def idp(oidc_provider, live_server, app):  # noqa: F811
 def new_page(browser, live_server, idp):
     """A page (own cookies) that may talk to the platform and the provider, nothing else."""
     context = browser.new_context(locale="de-DE", base_url=live_server)
-    foreign: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith((live_server, idp.issuer)) or url.startswith("data:"):
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
+    foreign = allow_only(context, live_server, idp.issuer)
     page = context.new_page()
     page.foreign_requests = foreign
     return context, page

@@ -19,8 +19,8 @@ from plattform.extensions import db
 from plattform.profile.services import save_profile
 from plattform.vorschlaege.services import current_suggestions, recompute_full
 from tests.a11y import assert_accessible
+from tests.browser.guard import allow_only
 from tests.browser.layout import WIDTHS, box, clipped, page_overflows
-from tests.factories import PASSWORD
 from tests.plattform.kontakte.helpers import ALDENHOVEN, KREUZAU, make_world
 
 pytestmark = pytest.mark.browser
@@ -35,25 +35,17 @@ IMG = Path(
 @pytest.fixture
 def contexts(browser, live_server):
     """New browser contexts that may only talk to the live server; closed and checked afterwards."""
-    made, foreign = [], []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(live_server) or url.startswith("data:"):
-            route.continue_()
-        else:
-            foreign.append(url)
-            route.abort()
+    made = []
 
     def new(**kwargs):
         context = browser.new_context(locale="de-DE", base_url=live_server, **kwargs)
-        context.route("**/*", guard)
-        made.append(context)
+        made.append((context, allow_only(context, live_server)))
         return context.new_page()
 
     yield new
-    for context in made:
+    for context, _foreign in made:
         context.close()
+    foreign = [url for _context, urls in made for url in urls]
     assert not foreign, f"Anfragen an fremde Hosts: {foreign}"
 
 
@@ -89,18 +81,10 @@ def partners(demo_region):
     return world
 
 
-def _login(page, user):
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_text(user.name).first).to_be_attached()  # signed in (the name sits in the header menu)
-
-
-def test_two_officers_become_learning_partners(contexts, partners):
+def test_two_officers_become_learning_partners(contexts, partners, sign_in):
     IMG.mkdir(parents=True, exist_ok=True)
     kreuzau = contexts()
-    _login(kreuzau, partners.officer_a)
+    sign_in(kreuzau, partners.officer_a)
 
     # 1. Kreuzau sees Aldenhoven among its suggestions, with the reason.
     kreuzau.get_by_role("link", name="Partnervorschläge", exact=True).click()
@@ -135,7 +119,7 @@ def test_two_officers_become_learning_partners(contexts, partners):
 
     # 3. Aldenhoven's officer, in a second browser, sees the request and accepts it.
     aldenhoven = contexts()
-    _login(aldenhoven, partners.officer_b)
+    sign_in(aldenhoven, partners.officer_b)
     aldenhoven.get_by_role("link", name="Anfragen", exact=True).click()
     row = aldenhoven.get_by_role("row", name="Kreuzau")
     expect(row).to_contain_text("Digitallotsen")
@@ -187,11 +171,11 @@ def test_two_officers_become_learning_partners(contexts, partners):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_first_cards_actions_are_above_the_fold(contexts, partners, width):
+def test_the_first_cards_actions_are_above_the_fold(contexts, partners, width, sign_in):
     """The partner's name, the fit, one reason and "Kontakt anfragen" of the first card fit the first
     screen of an office display (1280×900); on a phone nothing is clipped or wider than the screen."""
     page = contexts(viewport={"width": width, "height": 900})
-    _login(page, partners.officer_a)
+    sign_in(page, partners.officer_a)
     page.goto("/vorschlaege/")
     first = "li.km-suggestion:first-child"
     button = box(page, f"{first} .km-actions .kern-btn--primary")
@@ -204,10 +188,10 @@ def test_the_first_cards_actions_are_above_the_fold(contexts, partners, width):
     assert_accessible(page)
 
 
-def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
+def test_empty_dashboard_explains_what_to_do(contexts, demo_region, sign_in):
     world = make_world()  # no recompute yet
     page = contexts()
-    _login(page, world.officer_c)
+    sign_in(page, world.officer_c)
     page.get_by_role("link", name="Partnervorschläge", exact=True).click()
     expect(page.get_by_role("heading", name="Noch keine Vorschläge")).to_be_visible()
     expect(page.get_by_text("jede Nacht neu berechnet")).to_be_visible()
@@ -217,10 +201,10 @@ def test_empty_dashboard_explains_what_to_do(contexts, demo_region):
     assert_accessible(page)
 
 
-def test_search_with_and_without_results(contexts, partners):
+def test_search_with_and_without_results(contexts, partners, sign_in):
     IMG.mkdir(parents=True, exist_ok=True)
     page = contexts()
-    _login(page, partners.officer_c)
+    sign_in(page, partners.officer_c)
     page.get_by_role("link", name="Suche", exact=True).click()
     page.get_by_label("Thema", exact=True).select_option("digitallotsen")
     page.get_by_label("Thema als").select_option("staerke")
@@ -241,15 +225,17 @@ def test_search_with_and_without_results(contexts, partners):
     assert_accessible(page)
 
 
-def test_dashboard_and_search_fit_a_phone_screen(contexts, partners):
+def test_dashboard_and_search_fit_a_phone_screen(contexts, partners, sign_in):
     page = contexts(viewport={"width": 360, "height": 740})
-    _login(page, partners.officer_a)
+    sign_in(page, partners.officer_a)
     for path in ("/vorschlaege/", "/suche/", "/kontakte/", f"/kontakte/anfrage/neu/{ALDENHOVEN}"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
 
 
-def test_after_a_profile_edit_the_dashboard_says_it_is_being_recomputed(contexts, partners, app, monkeypatch):
+def test_after_a_profile_edit_the_dashboard_says_it_is_being_recomputed(
+    contexts, partners, app, monkeypatch, sign_in
+):
     """With the worker stopped, the dashboard says "wird neu berechnet" and shows no reason that
     names the removed need; once the worker has answered, the reasons are back."""
     from plattform.vorschlaege.services import recompute_kommunen
@@ -261,7 +247,7 @@ def test_after_a_profile_edit_the_dashboard_says_it_is_being_recomputed(contexts
     )
     db.session.commit()
     page = contexts()
-    _login(page, partners.officer_a)
+    sign_in(page, partners.officer_a)
     page.goto("/vorschlaege/")
     expect(page.locator(".km-stand")).to_contain_text("wird neu berechnet")
     expect(page.locator(".km-pending")).to_be_visible()

@@ -13,20 +13,17 @@ from plattform.kommunen.services import get_by_ags
 from plattform.profile.services import apply_type_test
 from tests.a11y import assert_accessible
 from tests.browser.layout import clipped, overlaps, page_height, page_overflows, set_width
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
 
 KREUZAU = "05358028"
 
 
-def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, tmp_path):
+def test_newcomer_takes_the_type_test_and_fills_the_profile(page, demo_region, tmp_path, sign_in):
     user = MembershipFactory(kommune=get_by_ags(KREUZAU)).user
     db.session.commit()
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, user.email)
 
     page.get_by_role("link", name="Typtest").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Typtest"))
@@ -124,15 +121,12 @@ def test_profile_pages_fit_a_phone_screen(browser, live_server, demo_region):
     assert all(v <= 0 for v in overflow.values()), overflow
 
 
-def test_coordinator_uploads_a_spreadsheet_sees_every_error_then_what_changed(page, demo_region):
+def test_coordinator_uploads_a_spreadsheet_sees_every_error_then_what_changed(page, demo_region, sign_in):
     from tests.factories import MembershipFactory as Membership
 
     coordinator = Membership(kommune=get_by_ags("05358"), role="koordination").user
     db.session.commit()
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(coordinator.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, coordinator.email)
     page.get_by_role("button", name="Koordination").click()  # the header's coordination menu
     page.get_by_role("link", name="Profile importieren").click()
     assert_accessible(page)
@@ -188,15 +182,12 @@ def _open_all_groups(page) -> None:
     )
 
 
-def test_profile_editor_is_one_compact_row_per_topic_at_every_width(page, demo_region):
+def test_profile_editor_is_one_compact_row_per_topic_at_every_width(page, demo_region, sign_in):
     kreuzau = get_by_ags(KREUZAU)
     user = MembershipFactory(kommune=kreuzau).user
     apply_type_test(kreuzau, ["buergernaehe", "attraktivitaet", "effizienz"])
     db.session.commit()
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, user.email)
     page.goto(f"/profil/{KREUZAU}/bearbeiten")
     expect(page.get_by_role("heading", level=1)).to_have_text("Profil bearbeiten: Kreuzau")
 
@@ -237,15 +228,12 @@ def test_profile_editor_is_one_compact_row_per_topic_at_every_width(page, demo_r
     assert heights[1280] < HEIGHT_BEFORE[1280] and heights[390] < HEIGHT_BEFORE[390], heights
 
 
-def test_type_test_asks_before_replacing_the_kommunes_type(page, demo_region):
+def test_type_test_asks_before_replacing_the_kommunes_type(page, demo_region, sign_in):
     kreuzau = get_by_ags(KREUZAU)
     user = MembershipFactory(kommune=kreuzau).user
     apply_type_test(kreuzau, ["effizienz", "leistungsangebot"])
     db.session.commit()
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, user.email)
     page.goto(f"/profil/typtest?ags={KREUZAU}")
     assert page.get_by_label("Ergebnis speichern für").input_value() == ""
     page.get_by_label("Wichtigstes Ziel", exact=True).select_option("buergernaehe")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.a11y import assert_accessible
 from tests.browser.layout import page_overflows, set_width
-from tests.factories import PASSWORD
 from tests.plattform.kontakte.helpers import make_world
 
 pytestmark = pytest.mark.browser
@@ -22,17 +19,12 @@ _ROW_JS = """() => [...document.querySelectorAll(['.km-brand', '.km-nav__list > 
                return {text: el.innerText.trim(), mid: (r.top + r.bottom) / 2}; })"""
 
 
+UEBERSICHT = r".*/uebersicht/$"  # where a login lands
+
+
 @pytest.fixture
 def world(demo_region):
     return make_world()
-
-
-def _login(page, email: str) -> None:
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/uebersicht/$"))
 
 
 def _assert_one_row(page) -> None:
@@ -45,10 +37,10 @@ def _assert_one_row(page) -> None:
 
 
 @pytest.mark.parametrize("role", ["coordinator", "admin"])
-def test_header_is_one_row_at_1280_with_menus(page, world, role):
+def test_header_is_one_row_at_1280_with_menus(page, world, role, sign_in):
     user = getattr(world, role)
     set_width(page, 1280)
-    _login(page, user.email)
+    sign_in(page, user.email, lands_on=UEBERSICHT)
     for path in ("/uebersicht/", "/kommunen/", "/projekte/", "/konto/"):
         page.goto(path)
         _assert_one_row(page)
@@ -75,18 +67,18 @@ def test_header_is_one_row_at_1280_with_menus(page, world, role):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mein Konto")
 
 
-def test_officer_main_links_stay_in_the_row_at_1280(page, world):
+def test_officer_main_links_stay_in_the_row_at_1280(page, world, sign_in):
     set_width(page, 1280)
-    _login(page, world.officer_a.email)
+    sign_in(page, world.officer_a.email, lands_on=UEBERSICHT)
     _assert_one_row(page)
     for name in ("Übersicht", "Partnervorschläge", "Anfragen", "Typtest", "Suche", "Netzwerke"):
         expect(page.locator(".km-nav").get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Koordination")).to_have_count(0)
 
 
-def test_menu_button_at_390_shows_the_navigation(page, world):
+def test_menu_button_at_390_shows_the_navigation(page, world, sign_in):
     set_width(page, 390)
-    _login(page, world.coordinator.email)
+    sign_in(page, world.coordinator.email, lands_on=UEBERSICHT)
     menu = page.get_by_role("button", name="Menü")
     expect(menu).to_be_visible()
     expect(menu).to_have_attribute("aria-expanded", "false")

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from plattform.core.demo import seed_demo
 from plattform.extensions import db
 from plattform.netzwerke.demo import COORDINATOR_EMAIL, COORDINATOR_PASSWORD, KDVZ_NAME
 from plattform.projekte.models import SharedProject
@@ -26,26 +25,14 @@ SHOTS = Path(
 
 
 @pytest.fixture
-def demo(app):
-    """The full demo data set, as `flask demo seed` builds it (digest subscribers included)."""
-    for _line in seed_demo():
-        pass
-    db.session.commit()
-    lead = db.session.scalar(sa.select(SharedProject).order_by(SharedProject.id).limit(1))
-    return lead
+def project(demo):
+    """The first shared project of the demo data set (digest subscribers included)."""
+    return db.session.scalar(sa.select(SharedProject).order_by(SharedProject.id).limit(1))
 
 
-def _login(page, email: str, password: str) -> None:
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-def test_coordinator_funnel_brief_and_digest_preview_are_accessible(page, demo):
+def test_coordinator_funnel_brief_and_digest_preview_are_accessible(page, project, sign_in):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    _login(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
+    sign_in(page, COORDINATOR_EMAIL, COORDINATOR_PASSWORD)
 
     page.get_by_role("button", name="Koordination").click()  # the header's coordination menu
     page.get_by_role("link", name="Auswertung").first.click()
@@ -62,15 +49,15 @@ def test_coordinator_funnel_brief_and_digest_preview_are_accessible(page, demo):
     page.get_by_role("button", name="Anzeigen").click()
     expect(table.locator("tbody tr")).to_have_count(5)
 
-    page.goto(f"/projekte/{demo.id}")
+    page.goto(f"/projekte/{project.id}")
     page.get_by_role("link", name="Kooperationssteckbrief für Verwaltungsvorstand und Rat").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(demo.titel)
-    expect(page.get_by_role("table", name="Beteiligte Kommunen")).to_contain_text(demo.lead.name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(project.titel)
+    expect(page.get_by_role("table", name="Beteiligte Kommunen")).to_contain_text(project.lead.name)
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "steckbrief.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Als PDF herunterladen").click()
-    assert download.value.suggested_filename == f"kooperationssteckbrief-projekt-{demo.id}.pdf"
+    assert download.value.suggested_filename == f"kooperationssteckbrief-projekt-{project.id}.pdf"
     page.get_by_role("link", name="English version").click()
     expect(page.get_by_role("heading", name="Who takes part")).to_be_visible()
     assert_accessible(page)

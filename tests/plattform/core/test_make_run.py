@@ -152,23 +152,23 @@ def test_the_worker_wrapper_stops_celery_without_error_lines(tmp_path):
     assert proc.returncode == 0, out
 
 
-def test_a_step_keeps_its_output_in_the_log_and_shows_it_on_failure(tmp_path):
-    log = tmp_path / "step.log"
-    ok = subprocess.run(
-        ["sh", "scripts/step.sh", "[2/8] Pakete", str(log), "sh", "-c", "echo viel Ausgabe"],
+def _step(log: Path, script: str) -> subprocess.CompletedProcess:
+    """scripts/step.sh as step "[2/8] Pakete" running `sh -c script`, its output in `log`."""
+    return subprocess.run(
+        ["sh", "scripts/step.sh", "[2/8] Pakete", str(log), "sh", "-c", script],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
+
+
+def test_a_step_keeps_its_output_in_the_log_and_shows_it_on_failure(tmp_path):
+    log = tmp_path / "step.log"
+    ok = _step(log, "echo viel Ausgabe")
     assert ok.returncode == 0
     assert ok.stdout == "[2/8] Pakete …\n"
     assert log.read_text() == "viel Ausgabe\n"
-    failed = subprocess.run(
-        ["sh", "scripts/step.sh", "[2/8] Pakete", str(log), "sh", "-c", "echo kaputt; exit 3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    failed = _step(log, "echo kaputt; exit 3")
     assert failed.returncode == 3
     assert "kaputt" in failed.stdout and str(log) in failed.stdout
 

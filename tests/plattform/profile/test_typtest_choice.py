@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from plattform.extensions import db
 from plattform.kommunen.services import get_by_ags
 from plattform.profile.services import apply_type_test, get_profile
@@ -43,10 +45,19 @@ def test_without_a_choice_only_the_result_is_shown(client, demo_region, login):
     assert get_profile(get_by_ags(KREUZAU).id) is None
 
 
-def test_the_first_type_is_saved_without_asking(client, demo_region, login):
+@pytest.mark.parametrize(
+    "earlier_goals",
+    [None, ["effizienz", "leistungsangebot"]],
+    ids=["the-first-type", "the-same-goals-again"],
+)
+def test_a_type_that_replaces_nothing_is_saved_without_asking(client, demo_region, login, earlier_goals):
     _member(login, KREUZAU)
+    if earlier_goals:
+        apply_type_test(get_by_ags(KREUZAU), earlier_goals)
+        db.session.commit()
     response = client.post("/profil/typtest", data={**OPTIMIERER, "kommune": KREUZAU})
     assert response.status_code == 302
+    db.session.expire_all()
     assert get_profile(get_by_ags(KREUZAU).id).typ == "optimierer"
 
 
@@ -68,14 +79,6 @@ def test_replacing_an_existing_type_asks_first_showing_old_and_new(client, demo_
     assert confirmed.status_code == 302 and f"ags={KREUZAU}" in confirmed.headers["Location"]
     db.session.expire_all()
     assert get_profile(get_by_ags(KREUZAU).id).typ == "serviceorientierte"
-
-
-def test_the_same_goals_again_need_no_confirmation(client, demo_region, login):
-    _member(login, KREUZAU)
-    apply_type_test(get_by_ags(KREUZAU), ["effizienz", "leistungsangebot"])
-    db.session.commit()
-    response = client.post("/profil/typtest", data={**OPTIMIERER, "kommune": KREUZAU})
-    assert response.status_code == 302
 
 
 def test_the_kreis_row_of_a_kreisfreie_stadt_is_not_offered_nor_accepted(client, demo_region, login):

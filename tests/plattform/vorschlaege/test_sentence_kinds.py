@@ -8,7 +8,6 @@ When a wording changes on purpose, review the new text and update REVIEWED.
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 
 from matching.facts import Facts, TopicFact
 from plattform.vorschlaege.explain import details, fit, reason, sentence
@@ -237,8 +236,6 @@ def _render(facts: Facts) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_every_sentence_kind_reads_as_reviewed(app, language, case):
-    with app.test_request_context(), force_locale(language):
-        assert _render(CASES[case]) == REVIEWED[language][case]
+def test_every_sentence_kind_reads_as_reviewed(language, case):
+    assert _render(CASES[case]) == REVIEWED[language][case]
