@@ -24,16 +24,27 @@ depends_on = None
 CITY_KINDS = ("kreisfreie-stadt", "stadtkreis")
 
 kommune = sa.table(
-    "kommune", sa.column("id", sa.Integer), sa.column("ags", sa.String), sa.column("ebene", sa.String),
-    sa.column("kind", sa.String), sa.column("active", sa.Boolean),
+    "kommune",
+    sa.column("id", sa.Integer),
+    sa.column("ags", sa.String),
+    sa.column("ebene", sa.String),
+    sa.column("kind", sa.String),
+    sa.column("active", sa.Boolean),
 )
 membership = sa.table(
-    "kommune_membership", sa.column("id", sa.Integer), sa.column("user_id", sa.Integer),
-    sa.column("kommune_id", sa.Integer), sa.column("role", sa.String), sa.column("status", sa.String),
-    sa.column("decided_at", sa.DateTime), sa.column("decided_by_id", sa.Integer),
+    "kommune_membership",
+    sa.column("id", sa.Integer),
+    sa.column("user_id", sa.Integer),
+    sa.column("kommune_id", sa.Integer),
+    sa.column("role", sa.String),
+    sa.column("status", sa.String),
+    sa.column("decided_at", sa.DateTime),
+    sa.column("decided_by_id", sa.Integer),
 )
 network_member = sa.table(
-    "netzwerk_mitglied", sa.column("id", sa.Integer), sa.column("netzwerk_id", sa.Integer),
+    "netzwerk_mitglied",
+    sa.column("id", sa.Integer),
+    sa.column("netzwerk_id", sa.Integer),
     sa.column("kommune_id", sa.Integer),
 )
 profile = sa.table("profile", sa.column("id", sa.Integer), sa.column("kommune_id", sa.Integer))
@@ -43,7 +54,9 @@ def _kreis_rows_with_their_city(conn) -> list[tuple[int, int]]:
     """(Kreis row id, city row id) for every kreisfreie Stadt whose Gemeinde row exists."""
     pairs = []
     kreis_rows = conn.execute(
-        sa.select(kommune.c.id, kommune.c.ags).where(kommune.c.ebene == "kreis", kommune.c.kind.in_(CITY_KINDS))
+        sa.select(kommune.c.id, kommune.c.ags).where(
+            kommune.c.ebene == "kreis", kommune.c.kind.in_(CITY_KINDS)
+        )
     ).all()
     for kreis_id, ags in kreis_rows:
         city_id = conn.execute(
@@ -60,9 +73,15 @@ def _kreis_rows_with_their_city(conn) -> list[tuple[int, int]]:
 def _move_memberships(conn, kreis_id: int, city_id: int) -> None:
     rows = conn.execute(sa.select(membership).where(membership.c.kommune_id == kreis_id)).mappings().all()
     for row in rows:
-        existing = conn.execute(
-            sa.select(membership).where(membership.c.user_id == row["user_id"], membership.c.kommune_id == city_id)
-        ).mappings().first()
+        existing = (
+            conn.execute(
+                sa.select(membership).where(
+                    membership.c.user_id == row["user_id"], membership.c.kommune_id == city_id
+                )
+            )
+            .mappings()
+            .first()
+        )
         if existing is None:
             conn.execute(membership.update().where(membership.c.id == row["id"]).values(kommune_id=city_id))
             continue
@@ -71,15 +90,21 @@ def _move_memberships(conn, kreis_id: int, city_id: int) -> None:
                 membership.update()
                 .where(membership.c.id == existing["id"])
                 .values(
-                    status=row["status"], role=row["role"],
-                    decided_at=row["decided_at"], decided_by_id=row["decided_by_id"],
+                    status=row["status"],
+                    role=row["role"],
+                    decided_at=row["decided_at"],
+                    decided_by_id=row["decided_by_id"],
                 )
             )
         conn.execute(membership.delete().where(membership.c.id == row["id"]))
 
 
 def _move_network_memberships(conn, kreis_id: int, city_id: int) -> None:
-    rows = conn.execute(sa.select(network_member).where(network_member.c.kommune_id == kreis_id)).mappings().all()
+    rows = (
+        conn.execute(sa.select(network_member).where(network_member.c.kommune_id == kreis_id))
+        .mappings()
+        .all()
+    )
     for row in rows:
         already = conn.execute(
             sa.select(network_member.c.id).where(
@@ -87,7 +112,9 @@ def _move_network_memberships(conn, kreis_id: int, city_id: int) -> None:
             )
         ).first()
         if already is None:
-            conn.execute(network_member.update().where(network_member.c.id == row["id"]).values(kommune_id=city_id))
+            conn.execute(
+                network_member.update().where(network_member.c.id == row["id"]).values(kommune_id=city_id)
+            )
         else:
             conn.execute(network_member.delete().where(network_member.c.id == row["id"]))
 

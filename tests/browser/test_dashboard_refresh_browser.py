@@ -12,21 +12,17 @@ from plattform.profile.services import save_profile
 from plattform.vorschlaege.services import recompute_kommunen
 from tests.a11y import assert_accessible
 from tests.browser.layout import clipped, page_overflows, set_width
-from tests.factories import PASSWORD
-from tests.plattform.vorschlaege.test_freshness import _kreuzau, world, worker_stopped  # noqa: F401
+from tests.plattform.vorschlaege.test_freshness import _kreuzau, worker_stopped, world  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_status_box_tells_when_the_new_list_is_ready(page, world, worker_stopped, width):  # noqa: F811
+def test_the_status_box_tells_when_the_new_list_is_ready(page, sign_in, world, worker_stopped, width):  # noqa: F811
     set_width(page, width)
     save_profile(world.a, _kreuzau({"open-data": 2}), user_id=world.officer_a.id)
     db.session.commit()
-    page.goto("/konto/anmelden")
-    page.get_by_label("E-Mail-Adresse").fill(world.officer_a.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, world.officer_a)
     page.goto("/vorschlaege/")
     box = page.locator("#neu-berechnet")
     working, ready = box.locator(".km-pending-text"), box.locator(".km-pending-done")

@@ -26,9 +26,13 @@ def test_kreis_row_memberships_and_profile_move_to_the_city_row(kind, tmp_path, 
         with app.app_context():
             upgrade(revision="vorschlaege_3")
             land = LandFactory(schluessel="08", name="Baden-Württemberg")
-            kreis_row = KommuneFactory(ags=KARLSRUHE_KREIS, ebene="kreis", kind="stadtkreis", name="Karlsruhe", land=land)
+            kreis_row = KommuneFactory(
+                ags=KARLSRUHE_KREIS, ebene="kreis", kind="stadtkreis", name="Karlsruhe", land=land
+            )
             city = KommuneFactory(ags=KARLSRUHE, kind="kreisfreie-stadt", name="Karlsruhe", land=land)
-            landkreis = KommuneFactory(ags="08215", ebene="kreis", kind="landkreis", name="Karlsruhe", land=land)
+            landkreis = KommuneFactory(
+                ags="08215", ebene="kreis", kind="landkreis", name="Karlsruhe", land=land
+            )
             alone, pending_on_city, both_confirmed = UserFactory(), UserFactory(), UserFactory()
             MembershipFactory(user=alone, kommune=kreis_row, status="beantragt")
             MembershipFactory(user=pending_on_city, kommune=kreis_row, status="bestaetigt", role="admin")
@@ -56,7 +60,8 @@ def test_kreis_row_memberships_and_profile_move_to_the_city_row(kind, tmp_path, 
             upgrade()
 
             memberships = {
-                (m.user_id, m.kommune_id): (m.status, m.role) for m in db.session.scalars(db.select(KommuneMembership))
+                (m.user_id, m.kommune_id): (m.status, m.role)
+                for m in db.session.scalars(db.select(KommuneMembership))
             }
             assert memberships == {
                 (users["alone"], ids["city"]): ("beantragt", "mitglied"),
@@ -85,9 +90,13 @@ def test_a_city_row_profile_is_kept_and_the_kreis_row_profile_left_alone(kind, t
         with app.app_context():
             upgrade(revision="vorschlaege_3")
             land = LandFactory(schluessel="08", name="Baden-Württemberg")
-            kreis_row = KommuneFactory(ags=KARLSRUHE_KREIS, ebene="kreis", kind="stadtkreis", name="Karlsruhe", land=land)
+            kreis_row = KommuneFactory(
+                ags=KARLSRUHE_KREIS, ebene="kreis", kind="stadtkreis", name="Karlsruhe", land=land
+            )
             city = KommuneFactory(ags=KARLSRUHE, kind="kreisfreie-stadt", name="Karlsruhe", land=land)
-            db.session.add_all([Profile(kommune=kreis_row, typ="optimierer"), Profile(kommune=city, typ="bedaechtige")])
+            db.session.add_all(
+                [Profile(kommune=kreis_row, typ="optimierer"), Profile(kommune=city, typ="bedaechtige")]
+            )
             db.session.commit()
             ids = {kreis_row.id: "kreis", city.id: "city"}
             db.session.remove()

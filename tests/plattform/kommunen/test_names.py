@@ -114,11 +114,19 @@ def test_pages_of_and_for_the_kreis_call_it_kreis_dueren(client, login, demo_reg
     MembershipFactory(user=world.coordinator, kommune=world.a)  # two Kommunen: the dashboard offers a choice
     db.session.commit()
     kreis_page = client.get("/kommunen/05358").text
-    assert "<title>Kreis Düren" in kreis_page and '<h1 class="kern-heading-large">Kreis Düren</h1>' in kreis_page
+    assert (
+        "<title>Kreis Düren" in kreis_page and '<h1 class="kern-heading-large">Kreis Düren</h1>' in kreis_page
+    )
     town_page = client.get("/kommunen/05358008").text
     assert '<h1 class="kern-heading-large">Düren, Stadt</h1>' in town_page
     login(world.coordinator)
     dashboard = client.get(f"/vorschlaege/?kommune={world.kreis.id}").text
     assert '<h1 class="kern-heading-large">Vorschläge für Kreis Düren</h1>' in dashboard
-    assert re.search(r'<option[^>]*>Kreis Düren</option>', dashboard) and "Kreuzau (Gemeinde)</option>" in dashboard
-    assert '<p class="kern-subline">Kreis Düren</p>' in client.get(f"/vorschlaege/karte?kommune={world.kreis.id}").text
+    assert (
+        re.search(r"<option[^>]*>Kreis Düren</option>", dashboard)
+        and "Kreuzau (Gemeinde)</option>" in dashboard
+    )
+    assert (
+        '<p class="kern-subline">Kreis Düren</p>'
+        in client.get(f"/vorschlaege/karte?kommune={world.kreis.id}").text
+    )

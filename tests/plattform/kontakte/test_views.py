@@ -248,8 +248,8 @@ def test_a_request_to_the_kreis_names_it_kreis_dueren_not_the_town(client, login
     the digest text say "Kreis Düren"."""
     from datetime import timedelta
 
-    from plattform.kontakte.digest import contact_requests_section
     from plattform.core.clock import utcnow
+    from plattform.kontakte.digest import contact_requests_section
 
     req = send_request(world.officer_a, world.a.id, world.kreis.id, "Wir möchten vom Kreis lernen.")
     db.session.commit()

@@ -117,7 +117,10 @@ def test_the_kommune_page_and_the_request_page_do_not_show_a_stale_reason(
 
 def test_the_dashboard_asks_the_server_until_the_recompute_is_done(client, login, world, worker_stopped):
     login(world.officer_a)
-    assert client.get("/vorschlaege/stand").json == {"pending": False, "stand": list_freshness(world.a.id).at.isoformat()}
+    assert client.get("/vorschlaege/stand").json == {
+        "pending": False,
+        "stand": list_freshness(world.a.id).at.isoformat(),
+    }
     assert "neu-berechnet.js" not in client.get("/vorschlaege/").text  # nothing to wait for
 
     save_profile(world.a, _kreuzau({"open-data": 2}), user_id=world.officer_a.id)
