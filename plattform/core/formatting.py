@@ -12,7 +12,7 @@ from datetime import datetime as _datetime
 
 from babel import numbers
 from flask import Flask, has_app_context
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, gettext
 
 
 def decimal(value: float | int | None, digits: int | None = None, missing: str = "–") -> str:
@@ -23,6 +23,17 @@ def decimal(value: float | int | None, digits: int | None = None, missing: str =
     if not has_app_context():  # a library call outside the app (tests, scripts): German
         return numbers.format_decimal(value, format=pattern, locale="de")
     return format_decimal(value, format=pattern)
+
+
+def percent(value: float | int | None, digits: int | None = None, missing: str = "–") -> str:
+    """A percentage already multiplied by 100: 13,3 % (de, with the space of German typesetting) or
+    13.3% (en)."""
+    if value is None:
+        return missing
+    number = decimal(value, digits)
+    if not has_app_context():
+        return f"{number} %"
+    return gettext("%(num)s %%", num=number)
 
 
 def date(value: _date | _datetime | None, missing: str = "–") -> str:

@@ -353,9 +353,9 @@ def graphml(view: GraphView) -> bytes:
 
 
 def density_percent(analysis: NetworkAnalysis) -> str:
-    """Density as a German percentage ("13,3 %")."""
+    """Density as a percentage in the page's language ("13,3 %", "13.3%")."""
     value = 0.0 if math.isnan(analysis.density) else analysis.density * 100
-    return f"{formatting.decimal(value, 1)} %"
+    return formatting.percent(value, 1)
 
 
 DUPLICATION_SORTS = ("thema", "anzahl")

@@ -212,3 +212,10 @@ def test_duplication_table_sorts_on_the_server(client, app, login, path_net):
     assert order("?sort=thema&richtung=ab") == sorted(by_count, key=str.lower, reverse=True)
     page = client.get(f"/netzwerke/{netzwerk.id}/themen?sort=thema&richtung=auf").text
     assert 'aria-sort="ascending"' in page
+
+
+def test_graph_page_density_in_english_has_the_english_percentage(client, app, login, path_net):
+    netzwerk, coordinator, _, _ = path_net
+    login(coordinator)
+    page = client.get(f"/netzwerke/{netzwerk.id}/graph?lang=en").text
+    assert "30.0%" in page and "30,0 %" not in page and "30.0 %" not in page
