@@ -32,8 +32,9 @@ translations: $(VENV)/.installed
 	@$(STEP) "[4/8] Übersetzungen kompilieren" $(VENV)/translations.log $(BIN)/pybabel compile -d translations || true
 
 # Developers: refresh the catalogue after changing texts, then translate translations/en/LC_MESSAGES/messages.po.
+# Locations name the file only: a text moving down a template does not rewrite the catalogue.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-location=file -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
 install-test: $(VENV)/.installed-test assets translations browser pdf-libs
