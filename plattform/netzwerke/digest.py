@@ -63,7 +63,7 @@ def _invitation_items(user: User, known: set[str]) -> tuple[list[DigestItem], in
         if einladung.kommune is not None:
             text = _(
                 "%(kommune)s ist in das Netzwerk „%(name)s“ eingeladen.",
-                kommune=einladung.kommune.short_name,
+                kommune=einladung.kommune.display_name,
                 name=einladung.netzwerk.name,
             )
         else:
@@ -82,6 +82,13 @@ def _invitation_items(user: User, known: set[str]) -> tuple[list[DigestItem], in
     return items, new
 
 
+def _announced_once(rows, known: set[str], key_of, item_of) -> tuple[list[DigestItem], set[str]]:
+    """Items for the rows not listed in an earlier digest, and the keys of all rows (to remember)."""
+    keys = [key_of(row) for row in rows]
+    items = [item_of(row, key) for row, key in zip(rows, keys, strict=True) if key not in known]
+    return items, set(keys)
+
+
 def _member_items(user: User, since: datetime, until: datetime, known: set[str]):
     netzwerk_ids = coordinated_netzwerk_ids(user)
     if not netzwerk_ids:
@@ -96,25 +103,21 @@ def _member_items(user: User, since: datetime, until: datetime, known: set[str])
         .options(selectinload(NetzwerkMitglied.netzwerk), selectinload(NetzwerkMitglied.kommune))
         .order_by(NetzwerkMitglied.joined_at, NetzwerkMitglied.id)
     ).all()
-    items, keys = [], set()
-    for member in rows:
-        key = f"mitglied:{member.id}"
-        keys.add(key)
-        if key in known:
-            continue
-        items.append(
-            DigestItem(
-                text_de=_(
-                    "%(kommune)s ist dem Netzwerk „%(name)s“ beigetreten.",
-                    kommune=member.kommune.short_name,
-                    name=member.netzwerk.name,
-                ),
-                url_path=f"/netzwerke/{member.netzwerk_id}",
-                link_de=_("Netzwerk „%(name)s“ ansehen", name=member.netzwerk.name),
-                key=key,
-            )
-        )
-    return items, keys
+    return _announced_once(
+        rows,
+        known,
+        lambda member: f"mitglied:{member.id}",
+        lambda member, key: DigestItem(
+            text_de=_(
+                "%(kommune)s ist dem Netzwerk „%(name)s“ beigetreten.",
+                kommune=member.kommune.display_name,
+                name=member.netzwerk.name,
+            ),
+            url_path=f"/netzwerke/{member.netzwerk_id}",
+            link_de=_("Netzwerk „%(name)s“ ansehen", name=member.netzwerk.name),
+            key=key,
+        ),
+    )
 
 
 def _duplication_items(user: User, known: set[str]):
@@ -128,26 +131,22 @@ def _duplication_items(user: User, known: set[str]):
         .where(ProjectDuplication.ebene == "kreis", ProjectDuplication.group_key.in_(kreise))
         .order_by(ProjectDuplication.count.desc(), ProjectDuplication.group_key, ProjectDuplication.thema)
     ).all()
-    items, keys = [], set()
-    for row in rows:
-        key = f"doppelt:{row.group_key}:{row.thema}"
-        keys.add(key)
-        if key in known:
-            continue
-        items.append(
-            DigestItem(
-                text_de=_(
-                    "Doppelarbeit in %(gruppe)s: %(anzahl)d Kommunen arbeiten getrennt an %(thema)s.",
-                    gruppe=row.group_name,
-                    anzahl=row.count,
-                    thema=_(TOPIC_LABELS_DE.get(row.thema, row.thema)),
-                ),
-                url_path=f"/projekte/vorschlaege?thema={row.thema}",
-                link_de=_("Projektvorschläge ansehen"),
-                key=key,
-            )
-        )
-    return items, keys
+    return _announced_once(
+        rows,
+        known,
+        lambda row: f"doppelt:{row.group_key}:{row.thema}",
+        lambda row, key: DigestItem(
+            text_de=_(
+                "Doppelarbeit in %(gruppe)s: %(anzahl)d Kommunen arbeiten getrennt an %(thema)s.",
+                gruppe=row.group_name,
+                anzahl=row.count,
+                thema=_(TOPIC_LABELS_DE.get(row.thema, row.thema)),
+            ),
+            url_path=f"/projekte/vorschlaege?thema={row.thema}",
+            link_de=_("Projektvorschläge ansehen"),
+            key=key,
+        ),
+    )
 
 
 def networks_section(user: User, since: datetime, until: datetime) -> DigestSection | None:
