@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 
 from plattform.accounts.models import KommuneMembership
 from plattform.accounts.passwords import hash_password
-from plattform.accounts.services import create_user, get_user_by_email
+from plattform.accounts.services import create_user, get_user_by_email, membership_of
 from plattform.core.clock import utcnow
 from plattform.core.demo import demo_step
 from plattform.extensions import db
@@ -63,11 +62,7 @@ def ensure_demo_accounts() -> list[tuple[str, str]]:
             kommune = get_by_ags(ags)
             if kommune is None:
                 continue
-            membership = db.session.scalar(
-                sa.select(KommuneMembership).where(
-                    KommuneMembership.user_id == user.id, KommuneMembership.kommune_id == kommune.id
-                )
-            )
+            membership = membership_of(user.id, kommune.id)
             if membership is None:
                 membership = KommuneMembership(user_id=user.id, kommune_id=kommune.id)
                 db.session.add(membership)

@@ -36,7 +36,7 @@ from joserfc.errors import (
 from plattform.accounts.models import KommuneMembership, User
 from plattform.accounts.oidc_models import OidcIdentity, OidcMembershipGrant
 from plattform.accounts.passwords import NO_PASSWORD, verify_password
-from plattform.accounts.services import create_user, get_user_by_email, normalise_email
+from plattform.accounts.services import create_user, get_user_by_email, membership_of, normalise_email
 from plattform.config import OidcProvider
 from plattform.core import audit
 from plattform.core.clock import utcnow
@@ -620,11 +620,7 @@ def apply_authoritative_memberships(user: User, provider: OidcProvider, claimed:
         kommune = get_by_ags(ags)
         if kommune is None:
             continue
-        membership = db.session.scalar(
-            sa.select(KommuneMembership).where(
-                KommuneMembership.user_id == user.id, KommuneMembership.kommune_id == kommune.id
-            )
-        )
+        membership = membership_of(user.id, kommune.id)
         details = {"anbieter": provider.key, "ags": ags, "kommune": kommune.name, "claim": provider.ags_claim}
         if ags in claimed_set and kommune.active:
             if membership is not None and membership.status == "bestaetigt":

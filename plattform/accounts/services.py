@@ -76,6 +76,32 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def membership_of(user_id: int, kommune_id: int) -> KommuneMembership | None:
+    """The user's membership row for a Kommune in any state (asked, approved, declined), or None."""
+    return db.session.scalar(
+        sa.select(KommuneMembership).where(
+            KommuneMembership.user_id == user_id, KommuneMembership.kommune_id == kommune_id
+        )
+    )
+
+
+def approved_officers(kommune_id: int, session=None) -> list[User]:
+    """The approved, active officers of a Kommune, by name: who speaks for it and gets its notices.
+    `session`: the caller's own session (notice builders run in one of their own)."""
+    return list(
+        (session or db.session).scalars(
+            sa.select(User)
+            .join(KommuneMembership, KommuneMembership.user_id == User.id)
+            .where(
+                KommuneMembership.kommune_id == kommune_id,
+                KommuneMembership.status == "bestaetigt",
+                User.active.is_(True),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
 def request_membership(user: User, kommune_id: int, role: str = "mitglied", message: str | None = None):
     """Ask to speak for a Kommune; a declined request may be asked again."""
     if role not in MEMBERSHIP_ROLES:
@@ -89,11 +115,7 @@ def request_membership(user: User, kommune_id: int, role: str = "mitglied", mess
         raise AccountError(not_matchable_message(kommune))
     if role == "koordination" and kommune.ebene != "kreis":
         raise AccountError(_("Koordination kann nur für einen Kreis beantragt werden."))
-    membership = db.session.scalar(
-        sa.select(KommuneMembership).where(
-            KommuneMembership.user_id == user.id, KommuneMembership.kommune_id == kommune_id
-        )
-    )
+    membership = membership_of(user.id, kommune_id)
     if membership is not None and membership.status in ("beantragt", "bestaetigt"):
         raise AccountError(_("Für diese Kommune besteht bereits eine Anfrage oder Mitgliedschaft."))
     if membership is None:

@@ -12,8 +12,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from plattform.accounts.models import KommuneMembership, User
+from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
+from plattform.accounts.services import approved_officers
 from plattform.core.clock import utcnow
 from plattform.core.mail import build_message, send_message
 from plattform.extensions import db
@@ -135,16 +136,7 @@ def get_request_for(user: User, request_id: int) -> ContactRequest | None:
 
 def contact_people(kommune_id: int) -> list[ContactPerson]:
     """The approved officers of a Kommune with their contact details (only for partners to see)."""
-    users = db.session.scalars(
-        sa.select(User)
-        .join(KommuneMembership, KommuneMembership.user_id == User.id)
-        .where(
-            KommuneMembership.kommune_id == kommune_id,
-            KommuneMembership.status == "bestaetigt",
-            User.active.is_(True),
-        )
-        .order_by(User.name)
-    )
+    users = approved_officers(kommune_id)
     return [ContactPerson(u.name, u.funktion, u.email, u.telefon) for u in users]
 
 

@@ -22,7 +22,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from plattform.accounts.models import KommuneMembership, User
+from plattform.accounts.models import User
+from plattform.accounts.services import approved_officers
 from plattform.core.mail import build_message, send_message, signoff_text
 from plattform.core.tasks import enqueue
 from plattform.extensions import db
@@ -40,19 +41,8 @@ def register_notice(kind: str, builder: NoticeBuilder) -> None:
 
 
 def officers(session: Session, kommune_id: int) -> list[User]:
-    """The approved, active officers of a Kommune."""
-    return list(
-        session.scalars(
-            sa.select(User)
-            .join(KommuneMembership, KommuneMembership.user_id == User.id)
-            .where(
-                KommuneMembership.kommune_id == kommune_id,
-                KommuneMembership.status == "bestaetigt",
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    """The approved, active officers of a Kommune: who gets its notices."""
+    return approved_officers(kommune_id, session)
 
 
 def link(path: str) -> str:
