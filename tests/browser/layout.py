@@ -41,9 +41,27 @@ def overlaps(page, first: str, second: str) -> list[list[str]]:
     return page.evaluate(_OVERLAPS_JS, [first, second])
 
 
-def page_overflows(page) -> bool:
-    """True when the document is wider than the viewport (horizontal scrolling of the whole page)."""
-    return page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1")
+_OVERFLOW_JS = """async () => {
+  // measure the settled layout: web fonts in, the resize and its style changes rendered
+  await document.fonts.ready;
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const width = window.innerWidth;
+  if (document.documentElement.scrollWidth <= width + 1) return [];
+  const scrolls = el => /(auto|scroll|hidden|clip)/.test(getComputedStyle(el).overflowX);
+  const inScroller = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+    if (scrolls(p)) return true; return false; };
+  const too_wide = [...document.body.querySelectorAll("*")]
+    .filter(el => el.offsetParent !== null && el.getBoundingClientRect().right > width + 1 && !inScroller(el))
+    .map(el => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
+      + ` right=${Math.round(el.getBoundingClientRect().right)}`);
+  return too_wide.length ? too_wide.slice(-5) : [`document ${document.documentElement.scrollWidth} px`];
+}"""
+
+
+def page_overflows(page) -> list[str]:
+    """The elements that make the document wider than the viewport (horizontal scrolling of the whole
+    page), measured once fonts and the last resize have been rendered; empty when it fits."""
+    return page.evaluate(_OVERFLOW_JS)
 
 
 def box(page, selector: str) -> dict:

@@ -234,6 +234,9 @@ CASES = [
     ("GET", "/vorschlaege/karte", None, (L, 200, 200, 200, 403)),
     ("GET", "/vorschlaege/karte?kommune={a_id}", None, (L, 200, 403, 403, 403)),
     ("GET", "/vorschlaege/karte?kommune={b_id}", None, (L, 403, 200, 403, 403)),
+    ("GET", "/vorschlaege/stand", None, (L, 200, 200, 200, 403)),
+    ("GET", "/vorschlaege/stand?kommune={a_id}", None, (L, 200, 403, 403, 403)),
+    ("GET", "/vorschlaege/stand?kommune={b_id}", None, (L, 403, 200, 403, 403)),
     # --- profile: reads
     ("GET", "/profil/typtest", None, (200, 200, 200, 200, 200)),
     ("GET", "/profil/typtest?ags={b_ags}", None, (200, 200, 200, 200, 200)),
