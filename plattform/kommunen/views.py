@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from plattform.core import formatting
 from plattform.core.forms import paginate
 from plattform.extensions import db
 from plattform.kommunen import bp
@@ -61,16 +66,27 @@ def detail(ags: str):
         ).all()
     neighbours = kommune.kreis.gemeinden if kommune.kreis else members
     imported = latest_import()
-    # The source and the directory's Gebietsstand are German names (marked lang="de" in English).
-    source = SOURCE_NAME + (f", {kommune.stand}" if kommune.stand else "")
     return render_template(
         "kommunen/detail.html",
         kommune=kommune,
         members=members,
         map_svg=position_map(kommune, neighbours),
-        source_line=source,
+        source_name=SOURCE_NAME,  # a German name (marked lang="de" in English)
+        territory_date=_territory_date(kommune.stand),
         imported=imported,
         sections=sections_for(kommune),
         not_matchable=None if kommune.is_matchable else not_matchable_message(kommune),
         city=city_row_of(kommune),
     )
+
+
+def _territory_date(stand: str | None) -> str | None:
+    """The directory's "Gebietsstand 31.12.2020" in the page's language ("territorial status Dec 31,
+    2020"); a stored text of another form is shown as it is."""
+    if not stand:
+        return None
+    match = re.fullmatch(r"Gebietsstand (\d{2})\.(\d{2})\.(\d{4})", stand)
+    if match is None:
+        return stand
+    day, month, year = (int(g) for g in match.groups())
+    return _("Gebietsstand %(datum)s", datum=formatting.date(date(year, month, day)))

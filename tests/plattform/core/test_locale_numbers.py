@@ -45,3 +45,15 @@ def test_the_type_test_percentage_follows_the_language(client):
     query = "ziel=rechtliche-vorgaben&ziel=foerdermittel&ziel=effizienz"
     assert "zweitnächsten Typ: 50 %." in client.get(f"/profil/typtest/ergebnis?{query}&lang=de").text
     assert "second-nearest type: 50%." in client.get(f"/profil/typtest/ergebnis?{query}&lang=en").text
+
+
+def test_the_territorial_status_date_follows_the_language(client, demo_region):
+    from plattform.extensions import db
+    from plattform.kommunen.services import get_by_ags
+
+    get_by_ags(ALDENHOVEN).stand = "Gebietsstand 31.12.2020"
+    db.session.commit()
+    german = client.get(f"/kommunen/{ALDENHOVEN}?lang=de").text
+    assert "GV-ISys, Gebietsstand 31.12.2020" in german
+    english = client.get(f"/kommunen/{ALDENHOVEN}?lang=en").text
+    assert "GV-ISys</span>, territorial status Dec 31, 2020" in english and "Gebietsstand" not in english
