@@ -57,9 +57,7 @@ def main() -> None:
         with app.app_context():
             import_all_models()
             db.create_all()
-            print(
-                f"{len(db.metadata.sorted_tables)} tables, {args.rounds} rounds, load {os.getloadavg()}"
-            )
+            print(f"{len(db.metadata.sorted_tables)} tables, {args.rounds} rounds, load {os.getloadavg()}")
             for _round in range(args.rounds):
                 for name, clean in ways.items():
                     import_gv_file(DEMO_REGION)
