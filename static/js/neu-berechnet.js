@@ -13,6 +13,8 @@
     box.querySelector(".km-pending-done").hidden = false;
     box.classList.remove("kern-alert--info");
     box.classList.add("kern-alert--success");
+    // the "Stand" lines no longer say "wird neu berechnet"; the link shows the new Stand
+    document.querySelectorAll(".km-stand-pending").forEach(function (el) { el.hidden = true; });
     var link = box.querySelector(".km-pending-reload");
     link.textContent = box.getAttribute("data-label-done") || link.textContent;
   }

@@ -28,12 +28,14 @@ def test_the_status_box_tells_when_the_new_list_is_ready(page, sign_in, world, w
     working, ready = box.locator(".km-pending-text"), box.locator(".km-pending-done")
     expect(working).to_be_visible()
     expect(ready).to_be_hidden()
+    expect(page.locator(".km-stand").last).to_contain_text("wird neu berechnet", use_inner_text=True)
     assert_accessible(page)
 
     recompute_kommunen([world.a.id])  # the worker answers
     expect(ready).to_be_visible()
     expect(ready).to_have_text("Die Vorschläge sind neu berechnet.")
     expect(working).to_be_hidden()
+    expect(page.locator(".km-stand").last).not_to_contain_text("wird neu berechnet", use_inner_text=True)
     assert "/vorschlaege/" in page.url and page.locator(".km-stale").count() > 0  # not reloaded by itself
     assert_accessible(page)
     assert not page_overflows(page) and clipped(page, "#neu-berechnet a, #neu-berechnet p") == []
