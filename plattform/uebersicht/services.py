@@ -29,6 +29,7 @@ class KommuneSteps:
     new_suggestions: int  # current suggestions the dashboard has not shown yet
     suggestions: int  # all current suggestions
     open_requests: int  # incoming contact requests waiting for an answer
+    waiting_from: list[str] = field(default_factory=list)  # who sent them, oldest first
 
 
 @dataclass
@@ -62,8 +63,9 @@ def kommune_steps(kommune: Kommune) -> KommuneSteps:
     shown = dashboard_list(kommune.id)
     new = sum(1 for s in shown.suggestions if shown.last_shown.get(s.partner_id) is None)
     incoming, _outgoing = requests_of(kommune.id)
-    waiting = sum(1 for r in incoming if r.status == "offen")
-    return KommuneSteps(kommune, new, len(shown.suggestions), waiting)
+    waiting = sorted((r for r in incoming if r.status == "offen"), key=lambda r: (r.created_at, r.id))
+    senders = [r.from_kommune.display_name for r in waiting]
+    return KommuneSteps(kommune, new, len(shown.suggestions), len(waiting), senders)
 
 
 def overview_for(user: User) -> Overview:

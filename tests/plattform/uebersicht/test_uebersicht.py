@@ -65,7 +65,7 @@ def test_an_officer_sees_new_suggestions_and_open_requests(client, login, world)
     # b has written to a: a partner in conversation is no longer a suggestion (only c is new).
     assert "1 neuer Partnervorschlag" in html
     assert f'href="/vorschlaege/?kommune={world.a.id}"' in html
-    assert "1 offene Anfrage wartet auf Ihre Antwort" in html
+    assert "1 offene Anfrage wartet auf Ihre Antwort</a> – von Aldenhoven" in html  # who waits
     assert f'href="/kontakte/?kommune={world.a.id}"' in html
     assert KOMMUNE_REQUEST not in html
     # Once the dashboard has shown them, they are no longer new.
@@ -133,3 +133,13 @@ def test_forbidden_page_of_an_administrator_has_no_kommune_request(client, login
     response = client.get("/vorschlaege/")
     assert response.status_code == 403
     assert KOMMUNE_REQUEST not in response.text
+
+
+def test_the_senders_of_open_requests_are_named_oldest_first(client, login, world):
+    send_request(world.officer_b, world.b.id, world.a.id, "Aldenhoven fragt Kreuzau")
+    send_request(world.officer_c, world.c.id, world.a.id, "Nideggen fragt Kreuzau")
+    send_request(world.coordinator, world.kreis.id, world.a.id, "Der Kreis fragt Kreuzau")
+    db.session.commit()
+    login(world.officer_a)
+    html = client.get("/uebersicht/").text
+    assert "3 offene Anfragen warten auf Ihre Antwort</a> – von Aldenhoven, Nideggen, Kreis Düren" in html
