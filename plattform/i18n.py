@@ -98,10 +98,11 @@ class LocalizedLabels(Mapping):
     def __init__(self, german: dict[str, str], english: dict[str, str]):
         self._de = german
         self._en = english
+        self._de_with_en = {**german, **english}  # English where it exists, German for the rest
 
     def _labels(self) -> dict[str, str]:
         if has_request_context() and get_locale() is not None and get_locale().language == "en":
-            return {**self._de, **self._en}
+            return self._de_with_en
         return self._de
 
     def __getitem__(self, slug: str) -> str:

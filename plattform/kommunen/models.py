@@ -123,6 +123,11 @@ class Kommune(db.Model):
         return names.kreis_display_name(self.name, self.ebene, self.kind)
 
     @property
+    def listed_name(self) -> str:
+        """How headings and tables name it: 'Düren, Stadt' (the town), 'Kreis Düren' (the Kreis)."""
+        return names.listed_name(self.name, self.ebene, self.kind)
+
+    @property
     def kreis_phrase(self) -> tuple[str, str] | None:
         """(preposition, name in the dative) placing a Gemeinde in this Kreis: ("im", "Kreis Düren"),
         ("in der", "Städteregion Aachen"); None for a kreisfreie Stadt's Kreis row."""

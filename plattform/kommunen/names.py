@@ -35,6 +35,12 @@ def kreis_display_name(name: str, ebene: str, kind: str) -> str:
     return short
 
 
+def listed_name(name: str, ebene: str, kind: str) -> str:
+    """How headings and tables name a row: a Gemeinde by its official name ('Düren, Stadt'), a Kreis
+    with its kind word ('Kreis Düren'), never the bare 'Düren' for both."""
+    return kreis_display_name(name, ebene, kind) if ebene == "kreis" else name
+
+
 def kreis_phrase(name: str, ebene: str, kind: str) -> tuple[str, str] | None:
     """(preposition, name in the dative) that places a Gemeinde in this Kreis: ("im", "Kreis Düren"),
     ("in der", "Städteregion Aachen"), ("im", "Oberbergischen Kreis"); None for the Kreis row of a

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,6 +52,15 @@ def stand_from_filename(name: str) -> str | None:
         return f"Gebietsstand {_QUARTER_END[match.group(2)]}{match.group(1)}"
     match = re.search(r"(\d{2})(\d{2})(\d{4})", name)  # e.g. AuszugGV4QAktuell_31122020
     return f"Gebietsstand {match.group(1)}.{match.group(2)}.{match.group(3)}" if match else None
+
+
+def stand_date(stand: str | None) -> date | None:
+    """The date of a Gebietsstand written by stand_from_filename ("Gebietsstand 31.12.2020"), else None."""
+    match = re.fullmatch(r"Gebietsstand (\d{2})\.(\d{2})\.(\d{4})", stand or "")
+    if match is None:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    return date(year, month, day)
 
 
 def import_gv_file(path: str | Path) -> ImportStats:

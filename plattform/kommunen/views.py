@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
@@ -25,6 +22,7 @@ from plattform.kommunen.services import (
     latest_import,
     not_matchable_message,
     search_kommunen,
+    stand_date,
 )
 
 
@@ -83,10 +81,7 @@ def detail(ags: str):
 def _territory_date(stand: str | None) -> str | None:
     """The directory's "Gebietsstand 31.12.2020" in the page's language ("territorial status Dec 31,
     2020"); a stored text of another form is shown as it is."""
-    if not stand:
-        return None
-    match = re.fullmatch(r"Gebietsstand (\d{2})\.(\d{2})\.(\d{4})", stand)
-    if match is None:
-        return stand
-    day, month, year = (int(g) for g in match.groups())
-    return _("Gebietsstand %(datum)s", datum=formatting.date(date(year, month, day)))
+    day = stand_date(stand)
+    if day is None:
+        return stand or None
+    return _("Gebietsstand %(datum)s", datum=formatting.date(day))

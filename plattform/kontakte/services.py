@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from plattform.accounts.models import User
 from plattform.accounts.permissions import acting_kommune_ids
@@ -116,6 +117,7 @@ def requests_of(kommune_id: int) -> tuple[list[ContactRequest], list[ContactRequ
             db.session.scalars(
                 sa.select(ContactRequest)
                 .where(column == kommune_id)
+                .options(selectinload(ContactRequest.from_kommune), selectinload(ContactRequest.to_kommune))
                 .order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc())
             )
         )

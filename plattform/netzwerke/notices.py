@@ -10,8 +10,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from plattform.accounts.services import approved_officers
 from plattform.netzwerke.models import NetzwerkEinladung
-from plattform.projekte.notices import letter, link, officers, register_notice, remember_notice
+from plattform.projekte.notices import letter, link, register_notice, remember_notice
 
 KIND = "netzwerk_einladung"
 
@@ -28,7 +29,7 @@ def _network_invitation(session: Session, einladung_id: int):
         return []
     netzwerk, kommune = einladung.netzwerk, einladung.kommune
     mails = []
-    for user in officers(session, kommune.id):
+    for user in approved_officers(kommune.id, session):
         if einladung.email and user.email.lower() == einladung.email:
             continue  # this address gets the invitation mail itself
         with force_locale(user.locale or "de"):

@@ -85,7 +85,6 @@ from plattform.profile.services import (
     field_defaults,
     get_profile,
     profile_to_data,
-    profile_type_label,
     profiles_for_export,
     save_profile,
     template_rows,
@@ -184,16 +183,16 @@ def result_label(result: TypeResult) -> str:
 
 
 def shown_type_label(profile: Profile | None) -> str | None:
-    """A stored profile's type as pages show it: profile_type_label in German, its English
-    counterpart on an English page (the API keeps the German label)."""
-    if profile is None or not profile.typ or TYPE_LABELS.is_german(profile.typ):
-        return profile_type_label(profile)
+    """A stored profile's type as pages show it: in German what profile_type_label says (the API's
+    label), on an English page its English counterpart."""
+    if profile is None or not profile.typ:
+        return None
     if profile.ziele:
         try:
             return result_label(classify(profile.ziele))
         except TypeTestError:
             pass
-    return TYPE_LABELS[profile.typ]
+    return TYPE_LABELS.get(profile.typ, profile.typ)
 
 
 def confidence_words(result: TypeResult) -> str:

@@ -40,11 +40,6 @@ def register_notice(kind: str, builder: NoticeBuilder) -> None:
     _BUILDERS[kind] = builder
 
 
-def officers(session: Session, kommune_id: int) -> list[User]:
-    """The approved, active officers of a Kommune: who gets its notices."""
-    return approved_officers(kommune_id, session)
-
-
 def link(path: str) -> str:
     """An absolute link on BASE_URL (tasks have no request)."""
     return current_app.config["BASE_URL"].rstrip("/") + path
@@ -133,7 +128,7 @@ def _project_invitation(session: Session, project_id: int, kommune_id: int):
     if member is None or member.status != "eingeladen":
         return []  # answered or withdrawn in the meantime
     mails = []
-    for user in officers(session, kommune_id):
+    for user in approved_officers(kommune_id, session):
         with force_locale(user.locale or "de"):
             body = _(
                 "%(kommune)s ist eingeladen, beim gemeinsamen Projekt „%(titel)s“ mitzumachen. "
@@ -157,7 +152,7 @@ def _project_joined(session: Session, project_id: int, kommune_id: int):
     if project is None or kommune is None or kommune_id == project.lead_kommune_id:
         return []
     mails = []
-    for user in officers(session, project.lead_kommune_id):
+    for user in approved_officers(project.lead_kommune_id, session):
         with force_locale(user.locale or "de"):
             body = _(
                 "%(kommune)s ist Ihrem Projekt „%(titel)s“ beigetreten. Das Projekt hat jetzt "
